@@ -1,0 +1,44 @@
+"""Wait until every city311 process answers, then print where everything is (run by `make run`)."""
+import os
+import sys
+import time
+import urllib.request
+
+ENDPOINTS = [
+    ("Open311 API", "http://localhost:8311/open311/discovery.json"),
+    ("intake", "http://localhost:8311/health"),
+    ("routing", "http://localhost:8315/health"),
+    ("workorders (legacy webhooks)", "http://localhost:8314/health"),
+    ("notifications", "http://localhost:8313/health"),
+    ("metrics (/metrics, /api/summary)", "http://localhost:8312/health"),
+    ("Public Works – Streets (simulated)", "http://localhost:9001/admin/workorders"),
+]
+
+
+def answers(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def main(timeout=120):
+    deadline = time.monotonic() + timeout
+    pending = list(ENDPOINTS)
+    while pending and time.monotonic() < deadline:
+        pending = [(name, url) for name, url in pending if not answers(url)]
+        time.sleep(1)
+    for name, url in ENDPOINTS:
+        mark = "NOT ANSWERING" if (name, url) in pending else "ok"
+        print(f"  {name:38} {url}  [{mark}]")
+    print("city311 is up. File a request:  curl -s -X POST http://localhost:8311/open311/v2/requests.json "
+          "-d api_key=dev-web-key -d service_code=POTHOLE -d lat=33.7490 -d long=-84.3880 "
+          "-d attribute[SIZE]=large -d 'description=Deep pothole'      (Ctrl-C stops everything)")
+    sys.stdout.flush()
+    while True:  # honcho stops every process when one exits
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main(int(os.environ.get("ANNOUNCE_TIMEOUT", "120")))

@@ -1,0 +1,1 @@
+"""Public Works – Streets: simulated Cityworks-style JSON-over-HTTP work-order system (port 9001)."""

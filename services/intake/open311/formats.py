@@ -1,0 +1,48 @@
+"""Which format a client asked for (the path's extension) and whether its JSONP callback is safe."""
+import re
+
+from services.intake.open311.errors import Open311Error, quote
+
+FORMATS = ("json", "xml")
+
+# A dotted JavaScript identifier path such as `cb` or `jQuery123.handle`, nothing
+# that could smuggle code into a JSONP response.
+_SAFE_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*){0,4}", re.ASCII)
+_MAX_CALLBACK_LENGTH = 128
+
+
+def split_format(path):
+    """Split "requests/123.json" into ("requests/123", "json").
+
+    The extension is case-insensitive. Raises Open311Error 404 when it is
+    missing or not json/xml (render that error as JSON: the client named no
+    format we speak).
+    """
+    stem, dot, extension = path.rpartition(".")
+    fmt = extension.lower()
+    if not dot or "/" in extension or fmt not in FORMATS:
+        raise Open311Error.not_found(
+            f"unknown response format in {quote(path)}: end the path with .json or .xml"
+        )
+    return stem, fmt
+
+
+def format_from_path(path):
+    """"json" or "xml" from a path like "services.xml"; Open311Error 404 otherwise."""
+    return split_format(path)[1]
+
+
+def check_jsonp_callback(callback):
+    """Return the callback name if it is a safe JavaScript identifier path, else None if absent.
+
+    Raises Open311Error 400 for anything else.
+    """
+    if callback is None or callback == "":
+        return None
+    if len(callback) > _MAX_CALLBACK_LENGTH or not _SAFE_CALLBACK.fullmatch(callback):
+        raise Open311Error.bad_request(
+            "callback must be a JavaScript identifier such as 'handleServices' "
+            f"(letters, digits, _ and $, dotted; at most {_MAX_CALLBACK_LENGTH} characters)"
+        )
+    return callback
+

@@ -1,0 +1,74 @@
+"""The time windows of GET requests: when requests were made, and when they were last updated.
+
+Each window follows the spec's rule for start_date/end_date: with neither end
+given it is the 90 days before now, with one end it runs 90 days from it, and
+it may never span more than 90 days.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from services.intake.open311.dates import parse_w3c_datetime
+from services.intake.open311.errors import ErrorCollector, Open311Error
+from services.intake.open311.params import single_value
+
+MAX_SPAN = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """An inclusive range of instants (aware, UTC)."""
+
+    after: datetime
+    before: datetime
+
+
+def requested_window(params, now, default_tz):
+    """The start_date/end_date window; None when only an updated_* bound narrows the query.
+
+    Raises Open311Error 400 for bad dates, a reversed window or one over 90 days.
+    """
+    if _given(params, "start_date", "end_date") or not _given(params, "updated_after", "updated_before"):
+        return _window(params, "start_date", "end_date", now, default_tz)
+    return None
+
+
+def updated_window(params, now, default_tz):
+    """The updated_after/updated_before window, or None when neither is given."""
+    if _given(params, "updated_after", "updated_before"):
+        return _window(params, "updated_after", "updated_before", now, default_tz)
+    return None
+
+
+def _given(params, *names):
+    return any(single_value(params, name) is not None for name in names)
+
+
+def _window(params, after_name, before_name, now, default_tz):
+    problems = ErrorCollector()
+    after = problems.check(_date, params, after_name, default_tz)
+    before = problems.check(_date, params, before_name, default_tz)
+    problems.raise_if_any()
+    if after is None and before is None:
+        before = now
+    after = after or _shifted(before, -MAX_SPAN)
+    before = before or _shifted(after, MAX_SPAN)
+    if before < after:
+        raise Open311Error.bad_request(f"{before_name} must not be earlier than {after_name}")
+    if before - after > MAX_SPAN:
+        raise Open311Error.bad_request(
+            f"{after_name} to {before_name} spans {(before - after).days} days; at most {MAX_SPAN.days} are allowed"
+        )
+    return TimeWindow(after, before)
+
+
+def _date(params, name, default_tz):
+    value = single_value(params, name)
+    return value and parse_w3c_datetime(value, name, default_tz)
+
+
+def _shifted(moment, delta):
+    try:
+        return moment + delta
+    except OverflowError:
+        limit = datetime.max if delta > timedelta(0) else datetime.min
+        return limit.replace(tzinfo=timezone.utc)

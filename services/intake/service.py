@@ -1,0 +1,159 @@
+"""The intake service: Open311 GeoReport v2, and the public record of every request."""
+import json
+from datetime import datetime, timezone
+
+import structlog
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from services.intake import public_record, store
+from services.intake.dependencies import JurisdictionProvider
+from services.intake.open311.access import check_api_key, check_jurisdiction
+from services.intake.open311.catalog_documents import service_definition_document, services_document
+from services.intake.open311.discovery import discovery_document
+from services.intake.open311.errors import Open311Error
+from services.intake.open311.params import decode_params
+from services.intake.open311.parsing import parse_new_request
+from services.intake.open311.openapi import openapi_json
+from services.intake.open311.queries import flag, parse_request_query
+from services.intake.open311.rendering import created_document, requests_document, tokens_document
+from services.intake.open311.responses import answer, error_response
+from shared.messaging.entrypoints import reliable_event_handler
+from shared.persistence.provider import UnitOfWorkProvider
+from shared.structured_logging import LogContext, configure
+
+configure("intake")
+log = structlog.get_logger("city311.intake")
+MAX_BODY_BYTES = 2_000_000
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type"}
+
+
+class IntakeService:
+    name = "intake"
+
+    uow = UnitOfWorkProvider()
+    jurisdiction = JurisdictionProvider()
+    log_context = LogContext()
+
+    # -- Open311 over HTTP -------------------------------------------------------------
+    @http("GET", "/open311/discovery.<string:fmt>")
+    def discovery(self, request, fmt):
+        j = self.jurisdiction
+        return self._respond(f"discovery.{fmt}", request.args, lambda _stem: discovery_document(
+            f"{request.host_url}open311/v2/", j.changeset, "311 (sample data)", f"{request.host_url}"))
+
+    @http("GET", "/open311/v2/<path:path>")
+    def get_resource(self, request, path):
+        return self._respond(path, request.args, lambda stem: self._read(stem, request.args))
+
+    @http("POST", "/open311/v2/<path:path>")
+    def post_resource(self, request, path):
+        def build(stem):
+            if stem != "requests":
+                raise Open311Error.not_found(f"POST is only for requests, not {stem}")
+            if (request.content_length or 0) > MAX_BODY_BYTES:
+                raise Open311Error.bad_request(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            params = decode_params(request.get_data(cache=False))
+            params.update((k, v) for k, v in request.args.items(multi=True) if k not in params)
+            return self._file(params)
+        return self._respond(path, request.args, build)
+
+    @http("GET", "/open311/openapi.json")
+    def openapi(self, request):
+        return Response(openapi_json(request.host_url.rstrip("/")), status=200,
+                        headers={**CORS, "Content-Type": "application/json"})
+
+    @http("OPTIONS", "/open311/<path:path>")
+    def preflight(self, request, path):
+        return 204, CORS, ""
+
+    def _respond(self, path, params, build):
+        try:
+            status, body, content_type = answer(path, params, build)
+        except Exception:
+            log.exception("unexpected error serving Open311", path=path)
+            status, body, content_type = error_response(
+                Open311Error(500, 500, "internal error; the request was not processed"), "json")
+        return Response(body, status=status, headers={**CORS, "Content-Type": content_type})
+
+    def _read(self, stem, params):
+        j = self.jurisdiction
+        check_jurisdiction(params, j.jurisdiction_id)
+        if stem == "services":
+            return services_document(j.catalog)
+        if stem.startswith("services/"):
+            return service_definition_document(j.catalog.require(stem.split("/", 1)[1]))
+        if stem == "requests":
+            query = parse_request_query(params, datetime.now(timezone.utc), j.timezone)
+            with self.uow() as uow:
+                rows = [store.public_view(r) for r in store.search(uow.session, query)]
+            return requests_document(rows, query.extensions, j.timezone)
+        if stem.startswith("requests/"):
+            return self._one_request(stem.split("/", 1)[1], params)
+        if stem.startswith("tokens/"):
+            return self._token(stem.split("/", 1)[1])
+        raise Open311Error.not_found(f"no such resource: {stem}")
+
+    def _one_request(self, service_request_id, params):
+        extensions = flag(params, "extensions")
+        with self.uow() as uow:
+            rows = [store.public_view(r) for r in store.by_ids(uow.session, [service_request_id])]
+        if not rows:
+            raise Open311Error.not_found(f"no service request {service_request_id}")
+        return requests_document(rows, extensions, self.jurisdiction.timezone)
+
+    def _token(self, token):
+        with self.uow() as uow:
+            row = store.by_token(uow.session, token)
+            if row is None:
+                raise Open311Error.not_found(f"no such token: {token}")
+            return tokens_document(token, row.service_request_id)
+
+    def _file(self, params):
+        j = self.jurisdiction
+        application = check_api_key(params, j.api_keys)
+        new = parse_new_request(params, j.catalog, j.jurisdiction_id, j.timezone)
+        service = j.catalog.require(new.service_code)
+        with self.uow() as uow:
+            record = store.file_request(uow, new, service, j.jurisdiction_id, channel=application,
+                                        application=application)
+            service_request_id = record.service_request_id
+        structlog.contextvars.bind_contextvars(correlation_id=service_request_id)
+        log.info("service request accepted", service_code=new.service_code, channel=application)
+        return created_document(service_request_id, "Thank you. Track your request with its number.")
+
+    @http("GET", "/health")
+    def health(self, request):
+        return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok"})
+
+    # -- the public record, from the bus ----------------------------------------------
+    @reliable_event_handler("routing", "RequestRouted")
+    def on_request_routed(self, event):
+        with self.uow() as uow:
+            public_record.routed(uow, event)
+
+    @reliable_event_handler("routing", "RequestDuplicateDetected")
+    def on_duplicate_detected(self, event):
+        with self.uow() as uow:
+            public_record.duplicate(uow, event)
+
+    @reliable_event_handler("routing", "RequestNeedsTriage")
+    def on_needs_triage(self, event):
+        with self.uow() as uow:
+            public_record.needs_triage(uow, event)
+
+    @reliable_event_handler("workorders", "WorkOrderCreated")
+    def on_work_order_created(self, event):
+        with self.uow() as uow:
+            public_record.work_order_created(uow, event)
+
+    @reliable_event_handler("workorders", "WorkOrderUpdated")
+    def on_work_order_updated(self, event):
+        with self.uow() as uow:
+            public_record.work_order_updated(uow, event)
+
+    @reliable_event_handler("workorders", "WorkOrderClosed")
+    def on_work_order_closed(self, event):
+        with self.uow() as uow:
+            public_record.work_order_closed(uow, event)

@@ -1,0 +1,41 @@
+"""The HTML pages residents see on port 8313 (follow, unsubscribe, survey), in English and Spanish.
+
+One template per page under templates/pages/; the words of each language in templates/pages/words.yaml.
+"""
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from services.notifications.messages import LANGUAGES
+
+
+class Pages:
+    def __init__(self, folder):
+        folder = Path(folder) / "pages"
+        self._env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True,
+                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.words = yaml.safe_load((folder / "words.yaml").read_text(encoding="utf-8"))
+
+    def render(self, page, language, **context):
+        return self._env.get_template(f"{page}.html").render(
+            w=self.words[language], language=language, **context)
+
+    def notice(self, language, key, **values):
+        """A page that only says something: words.yaml's `<key>_title` and `<key>_text`."""
+        words = self.words[language]
+        return self.render("notice", language, title=words[f"{key}_title"],
+                           text=words[f"{key}_text"].format(**values))
+
+    def error_text(self, language, code):
+        return self.words[language]["errors"].get(code, code)
+
+
+def choose_language(request, default=None):
+    """?lang= first, then the language the page is about, then the browser's preference, then English."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    if default in LANGUAGES:
+        return default
+    return request.accept_languages.best_match(LANGUAGES) or "en"

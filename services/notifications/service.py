@@ -1,0 +1,186 @@
+"""The notifications service: tells residents what happened to the requests they reported or follow."""
+import json
+from datetime import datetime, timezone
+
+from nameko import config
+from nameko.timer import timer
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from services.notifications import dispatch, handlers, listing, subscriptions, surveys
+from services.notifications.dependencies import ChannelsProvider, PagesProvider, SettingsProvider
+from services.notifications.pages import choose_language
+from shared.messaging.entrypoints import reliable_event_handler
+from shared.persistence.provider import UnitOfWorkProvider
+from shared.structured_logging import LogContext, configure
+
+configure("notifications")
+HTML = "text/html; charset=utf-8"
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+class NotificationsService:
+    name = "notifications"
+
+    uow = UnitOfWorkProvider()
+    settings = SettingsProvider()
+    channels = ChannelsProvider()
+    pages = PagesProvider()
+    log_context = LogContext()
+
+    # -- what happened, from the bus -------------------------------------------------------
+    @reliable_event_handler("intake", "ReporterContactRecorded")
+    def record_contact(self, event):
+        with self.uow() as uow:
+            handlers.record_contact(uow, event, self.settings)
+
+    @reliable_event_handler("intake", "RequestStatusChanged")
+    def notify_status_change(self, event):
+        with self.uow() as uow:
+            handlers.status_changed(uow, event, self.settings)
+
+    @reliable_event_handler("routing", "RequestRouted")
+    def note_routing(self, event):
+        with self.uow() as uow:
+            handlers.request_routed(uow, event)
+
+    @reliable_event_handler("routing", "RequestDuplicateDetected")
+    def join_duplicate(self, event):
+        with self.uow() as uow:
+            handlers.duplicate_detected(uow, event)
+
+    # -- sending, outside any transaction -----------------------------------------------------
+    @timer(interval=float(config.get("DISPATCH_SECONDS", 1.0)))
+    def dispatch_due(self):
+        dispatch.deliver_due(self.uow, self.channels.send, self.settings, utc_now)
+
+    # -- HTTP: the API ---------------------------------------------------------------------------
+    @http("GET", "/api/requests/<string:service_request_id>/notifications")
+    def list_notifications(self, request, service_request_id):
+        with self.uow() as uow:
+            body = listing.notifications_for(uow.session, service_request_id)
+        return _json(200, {"notifications": body})
+
+    @http("POST", "/api/follow")
+    def follow_api(self, request):
+        form = _form(request)
+        try:
+            with self.uow() as uow:
+                subscription = subscriptions.follow(uow, self.settings, form, utc_now())
+                answer = listing.subscription_view(subscription)
+        except subscriptions.FollowRefused as refused:
+            return _json(refused.status, {"errors": self._errors(refused.errors, "en")})
+        return _json(201, answer)
+
+    @http("POST", "/api/sms/inbound")
+    def inbound_sms(self, request):
+        key = self.settings.sms_inbound_key
+        if key and request.headers.get("X-Webhook-Key") != key:
+            return _json(401, {"error": "invalid webhook key"})
+        form = _form(request)
+        if not isinstance(form.get("from"), str) or not isinstance(form.get("body"), str):
+            return _json(400, {"error": "from and body are required"})
+        with self.uow() as uow:
+            action = subscriptions.inbound_text(uow, self.settings, form["from"], form["body"], utc_now())
+        return _json(200, {"action": action})
+
+    @http("GET", "/health")
+    def health(self, request):
+        return _json(200, {"status": "ok"})
+
+    # -- HTTP: residents' pages ----------------------------------------------------------------
+    @http("GET", "/follow")
+    def follow_page(self, request):
+        language = choose_language(request)
+        form = {"service_request_id": request.args.get("request", ""), "language": language}
+        return _page(200, self.pages.render("follow", language, form=form, errors={}))
+
+    @http("POST", "/follow")
+    def follow_form(self, request):
+        form = _form(request)
+        language = choose_language(request, form.get("language"))
+        try:
+            with self.uow() as uow:
+                subscriptions.follow(uow, self.settings, form, utc_now())
+        except subscriptions.FollowRefused as refused:
+            errors = {e["field"]: e["message"] for e in self._errors(refused.errors, language)}
+            return _page(refused.status, self.pages.render("follow", language, form=form, errors=errors))
+        return _page(200, self.pages.notice(language, "followed", request_id=form["service_request_id"]))
+
+    @http("GET", "/unsubscribe/<string:token>")
+    def unsubscribe_page(self, request, token):
+        try:
+            with self.uow() as uow:
+                found = subscriptions.subscription_for(uow.session, self.settings.tokens, token)
+                language, request_id = choose_language(request, found.language), found.service_request_id
+        except subscriptions.NoSuchSubscription:
+            return _page(404, self.pages.notice(choose_language(request), "bad_link"))
+        return _page(200, self.pages.render("unsubscribe", language, request_id=request_id))
+
+    @http("POST", "/unsubscribe/<string:token>")
+    def unsubscribe(self, request, token):
+        """The page's button, and RFC 8058 one-click unsubscribe from mail clients."""
+        try:
+            with self.uow() as uow:
+                found = subscriptions.unsubscribe(uow, self.settings.tokens, token, utc_now())
+                language, request_id = choose_language(request, found.language), found.service_request_id
+        except subscriptions.NoSuchSubscription:
+            return _page(404, self.pages.notice(choose_language(request), "bad_link"))
+        return _page(200, self.pages.notice(language, "unsubscribed", request_id=request_id))
+
+    @http("GET", "/survey/<string:token>")
+    def survey_page(self, request, token):
+        return self._survey(request, token, None)
+
+    @http("POST", "/survey/<string:token>")
+    def survey_answer(self, request, token):
+        return self._survey(request, token, _form(request))
+
+    def _survey(self, request, token, form):
+        language = choose_language(request)
+        try:
+            with self.uow() as uow:
+                survey = surveys.find(uow.session, self.settings.tokens, token)
+                language = choose_language(request, survey.language)
+                request_id = survey.service_request_id
+                if survey.responded_at is not None:
+                    raise surveys.AlreadyAnswered(survey.survey_id)
+                if form is not None:
+                    surveys.answer(uow, self.settings.tokens, token, form, utc_now())
+        except surveys.SurveyNotFound:
+            return _page(404, self.pages.notice(language, "bad_link"))
+        except surveys.AlreadyAnswered:
+            return _page(409 if form is not None else 200, self.pages.notice(language, "already_answered"))
+        except surveys.InvalidAnswer as invalid:
+            errors = {field: self.pages.error_text(language, code) for field, code in invalid.errors.items()}
+            return _page(400, self.pages.render("survey", language, request_id=request_id, form=form,
+                                                errors=errors))
+        if form is None:
+            return _page(200, self.pages.render("survey", language, request_id=request_id, form={}, errors={}))
+        return _page(200, self.pages.notice(language, "survey_thanks"))
+
+    def _errors(self, errors, language):
+        return [{"field": field, "code": code, "message": self.pages.error_text(language, code)}
+                for field, code in errors.items()]
+
+
+def _form(request):
+    """Form fields or a JSON object, whichever the client sent."""
+    if request.mimetype == "application/json":
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+    return request.form.to_dict()
+
+
+def _json(status, data):
+    return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def _page(status, html):
+    return Response(html, status=status, content_type=HTML)

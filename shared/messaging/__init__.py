@@ -1,0 +1,1 @@
+"""Reliable messaging on RabbitMQ: outbox relay, quorum queues with bounded retries and dead letters."""

@@ -1,0 +1,53 @@
+"""Declare every service's queues before any service publishes.
+
+Each service declares its own queues when it starts; on a first-ever start a
+producer could publish before a consumer has bound its queue, and that event
+would reach only the consumers already there. `make run` and the tests run
+this first:
+
+    python -m shared.messaging.declare           # all services, AMQP_URI from their config
+"""
+import importlib
+import sys
+
+from kombu import Connection
+from nameko import config
+
+from shared.config import SERVICES, load_service_config
+from shared.messaging.entrypoints import ReliableEventHandler, queues_for
+from shared.messaging.topology import declare
+
+
+def handlers_of(service_cls):
+    """(source_service, event_type, method_name) of every reliable event handler of a nameko service class."""
+    for attribute in dir(service_cls):
+        method = getattr(service_cls, attribute)
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ReliableEventHandler):
+                yield entrypoint.source_service, entrypoint.event_type, attribute
+
+
+def service_class(service_name):
+    module = importlib.import_module(f"services.{service_name}.service")
+    return next(obj for obj in vars(module).values()
+                if isinstance(obj, type) and getattr(obj, "name", None) == service_name)
+
+
+def declare_service(service_name):
+    """Declare the work, delay and dead-letter queues of one service; return how many handlers."""
+    settings = load_service_config(service_name)
+    count = 0
+    with config.patch(settings, clear=True), Connection(settings["AMQP_URI"]) as connection:
+        for source, event_type, method in handlers_of(service_class(service_name)):
+            declare(connection, queues_for(source, event_type, service_name, method).all_queues(source, event_type))
+            count += 1
+    return count
+
+
+def main(argv):
+    for service_name in argv or SERVICES:
+        print(f"declared queues of {declare_service(service_name)} handlers of {service_name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,121 @@
+"""`reliable_event_handler`: nameko's event handler with validation, bounded retries and dead letters.
+
+nameko's own handler acks a message whose handler raised, and the event is
+gone. This one never acks a failure away: the message goes to a delay queue
+and comes back, and after the last retry it lands in the dead-letter queue
+with the error, the attempt count and where it came from. An event that does
+not match its contract goes straight to the dead-letter queue with the reason.
+"""
+import traceback
+from datetime import datetime, timezone
+
+import structlog
+from kombu import Connection
+from nameko import config
+from nameko.amqp.publish import Publisher
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.messaging import Consumer
+
+from shared.events import InvalidEvent, parse_event
+from shared.messaging.topology import ConsumerQueues, declare, work_queue_name
+
+log = structlog.get_logger("city311.consumer")
+
+ATTEMPT_HEADER = "x-city311-attempt"
+DEFAULT_RETRY_DELAYS = (1, 5, 30, 120)
+
+
+class PermanentError(Exception):
+    """A failure retrying cannot fix (a broken invariant, a rejected input): dead-letter at once."""
+
+
+def queues_for(source_service, event_type, service_name, method_name):
+    """The queues of one handler, with the configured retry schedule and delivery limit."""
+    delays = config.get("RETRY_DELAYS_SECONDS", DEFAULT_RETRY_DELAYS)
+    limit = int(config.get("DELIVERY_LIMIT", 20))
+    return ConsumerQueues(work_queue_name(source_service, event_type, service_name, method_name),
+                          delays, limit)
+
+
+class ReliableEventHandler(EventHandler):
+    """Handle `event_type` from `source_service`; the handler receives the validated envelope."""
+
+    def __init__(self, source_service, event_type, **kwargs):
+        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+                         reliable_delivery=True, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        self.queues = queues_for(self.source_service, self.event_type,
+                                 self.container.service_name, self.method_name)
+        self.queue = self.queues.work_queue(self.source_service, self.event_type)
+        self._publisher = Publisher(self.amqp_uri, use_confirms=True)
+        with Connection(self.amqp_uri) as connection:
+            declare(connection, self.queues.all_queues(self.source_service, self.event_type))
+        self.consumer_options["on_decode_error"] = self.handle_undecodable
+        Consumer.setup(self)  # EventHandler.setup would build a classic queue
+
+    def handle_message(self, body, message):
+        try:
+            event = parse_event(body, expected_type=self.event_type)
+        except InvalidEvent as exc:
+            self._dead_letter(message, f"InvalidEvent: {exc.errors}", _attempt(message))
+            return
+        super().handle_message(event, message)
+
+    def handle_undecodable(self, message, exc):
+        """kombu could not decode the body (not JSON, wrong content type): dead-letter it."""
+        self._dead_letter(message, f"undecodable message: {type(exc).__name__}: {exc}", 1)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.consumer.ack_message(message)
+            return
+        exc = exc_info[1]
+        attempt = _attempt(message)
+        reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        if isinstance(exc, PermanentError) or attempt > len(self.queues.retry_delays):
+            self._dead_letter(message, reason, attempt)
+        else:
+            self._forward(message, self.queues.retry_name(attempt), {ATTEMPT_HEADER: attempt + 1})
+            log.warning("handler failed, will retry", queue=self.queues.name,
+                        attempt=attempt, error=reason[:500])
+
+    def _dead_letter(self, message, reason, attempt):
+        headers = {
+            "x-city311-error": reason[:4000],
+            "x-city311-attempts": attempt,
+            "x-city311-queue": self.queues.name,
+            "x-city311-failed-at": datetime.now(timezone.utc).isoformat(),
+            "x-city311-original-exchange": _original(message, "exchange"),
+            "x-city311-original-routing-key": _original(message, "routing_key"),
+        }
+        self._forward(message, self.queues.dead_letter_name, headers)
+        log.error("message dead-lettered", queue=self.queues.name, attempts=attempt, error=reason[:500])
+
+    def _forward(self, message, queue_name, extra_headers):
+        """Re-publish the raw message to one of our queues, then ack; on failure leave it unacked."""
+        headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-death")}
+        headers.setdefault("x-city311-original-exchange", _original(message, "exchange"))
+        headers.setdefault("x-city311-original-routing-key", _original(message, "routing_key"))
+        headers.update(extra_headers)
+        try:
+            self._publisher.publish(message.body, exchange="", routing_key=queue_name, headers=headers,
+                                    content_type=message.content_type or "application/octet-stream",
+                                    content_encoding=message.content_encoding or "binary")
+        except Exception as exc:
+            log.error("could not forward message, returning it to the queue", error=str(exc))
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+
+def _attempt(message):
+    return int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+
+
+def _original(message, key):
+    headers = message.headers or {}
+    return headers.get(f"x-city311-original-{key.replace('_', '-')}") or message.delivery_info.get(key, "")
+
+
+reliable_event_handler = ReliableEventHandler.decorator

@@ -1,0 +1,1 @@
+"""Database plumbing: engines, the outbox and inbox tables, the unit of work and migrations."""

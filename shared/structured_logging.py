@@ -1,0 +1,74 @@
+"""structlog JSON logs: service name and correlation id on every line, personal data never."""
+import logging
+import sys
+
+import structlog
+from nameko.extensions import DependencyProvider
+
+# Keys that may hold a resident's personal data; their values never reach a log.
+PERSONAL_KEYS = frozenset({"email", "phone", "first_name", "last_name", "name", "reporter",
+                           "contact", "address_string", "device_id", "account_id", "password"})
+
+
+def redact_personal_data(_logger, _method, event_dict):
+    """structlog processor: replace values of personal keys, at any depth of dicts."""
+    return _redact(event_dict)
+
+
+def _redact(value):
+    if isinstance(value, dict):
+        return {k: ("[redacted]" if k in PERSONAL_KEYS and v else _redact(v)) for k, v in value.items()}
+    return value
+
+
+def configure(service_name, level=logging.INFO):
+    """JSON lines on stdout for structlog and stdlib loggers (nameko, kombu) alike."""
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_personal_data,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[_add_service(service_name), structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def _add_service(service_name):
+    def add(_logger, _method, event_dict):
+        event_dict.setdefault("service", service_name)
+        return event_dict
+    return add
+
+
+class LogContext(DependencyProvider):
+    """Binds the entrypoint and the correlation id (the service request id) for each worker."""
+
+    def worker_setup(self, worker_ctx):
+        structlog.contextvars.clear_contextvars()
+        bound = {"entrypoint": worker_ctx.entrypoint.method_name}
+        first = worker_ctx.args[0] if worker_ctx.args else None
+        if isinstance(first, dict) and "correlation_id" in first:
+            bound.update(correlation_id=first["correlation_id"], event_id=first.get("event_id"),
+                         event_type=first.get("event_type"))
+        structlog.contextvars.bind_contextvars(**bound)
+
+    def worker_teardown(self, worker_ctx):
+        structlog.contextvars.clear_contextvars()
+
+    def get_dependency(self, worker_ctx):
+        return structlog.contextvars.bind_contextvars

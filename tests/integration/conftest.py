@@ -1,0 +1,37 @@
+"""Integration fixtures: the real system on a real RabbitMQ, on SQLite and (when reachable) PostgreSQL."""
+import pytest
+
+from tests.support.broker import isolated_vhost
+from tests.support.databases import POSTGRES_ADMIN_URL, database_urls, postgres_reachable
+from tests.support.system import System
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """A vhost of the session's own."""
+    with isolated_vhost() as uri:
+        yield uri
+
+
+def _require(backend):
+    if backend == "postgresql" and not postgres_reachable():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} (set CITY311_TEST_POSTGRES_URL)")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def system(request, tmp_path_factory):
+    """The whole system, each module and backend on a fresh vhost and fresh databases."""
+    backend = request.param
+    _require(backend)
+    workdir = tmp_path_factory.mktemp(f"system-{backend}")
+    with isolated_vhost() as uri, database_urls(backend, workdir) as urls:
+        running = System(uri, urls, workdir)
+        running.amqp_uri = uri
+        running.backend = backend
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
