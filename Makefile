@@ -9,7 +9,15 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test bench install migrate broker clean
 
-install: $(STAMP)
+NPM_STAMP := services/metrics/web/node_modules/.installed-$(shell sha1sum services/metrics/web/package-lock.json | cut -c1-12)
+
+install: $(STAMP) $(NPM_STAMP)
+
+# The dashboard's JavaScript comes from the npm registry at build time and is served locally.
+$(NPM_STAMP): services/metrics/web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the metrics dashboard's JavaScript: install Node.js (e.g. sudo apt-get install nodejs npm) and run make again" >&2; exit 1; }
+	@npm ci --prefix services/metrics/web --no-audit --no-fund --silent
+	@rm -f services/metrics/web/node_modules/.installed-*; touch $@
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "city311 needs Python 3.11 (nameko 3 / eventlet); set PYTHON=/path/to/python3.11")'

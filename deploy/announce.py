@@ -12,6 +12,10 @@ ENDPOINTS = [
     ("notifications", "http://localhost:8313/health"),
     ("metrics (/metrics, /api/summary)", "http://localhost:8312/health"),
     ("Public Works – Streets (simulated)", "http://localhost:9001/admin/workorders"),
+    ("Watershed Management (simulated)", "http://localhost:9002/admin/workorders"),
+    ("Solid Waste (simulated)", "http://localhost:9003/admin/workorders"),
+    ("mail catch-all (caught mail)", "http://localhost:8025/"),
+    ("SMS gateway (sent texts)", "http://localhost:8026/api/messages"),
 ]
 
 

@@ -27,12 +27,12 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
-from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request, Response
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Response
 
-from devservers.web import (argument_parser, configure_logging, env_int, json_body, json_response,
-                            log, serve_until_signalled)
+from devservers.web import (RoutedApp, argument_parser, configure_logging, env_int, json_body, json_response,
+                            log, read_faults, serve_until_signalled)
 
 PAGES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                     autoescape=select_autoescape(["html"]))
@@ -87,16 +87,9 @@ class Mailbox:
             return False
 
     def configure_faults(self, body):
-        unknown = set(body) - {"reject", "defer", "clear"}
-        if unknown:
-            raise BadRequest(f"unknown fault(s) {sorted(unknown)} (known: reject, defer, clear)")
-        reject, defer = body.get("reject", []), body.get("defer", 0)
-        if not isinstance(reject, list) or not all(isinstance(a, str) for a in reject):
-            raise BadRequest("reject must be a list of addresses")
-        if isinstance(defer, bool) or not isinstance(defer, int) or defer < 0:
-            raise BadRequest("defer must be a whole number >= 0")
+        reject, defer, clear = read_faults(body, "reject", "defer")
         with self._lock:
-            if body.get("clear"):
+            if clear:
                 self._rejected, self._defer = set(), 0
             self._rejected |= {a.lower() for a in reject}
             self._defer += defer
@@ -133,35 +126,23 @@ class CatchAllHandler:
         return "250 Message accepted for delivery"
 
 
-class MailCatcherApp:
+class MailCatcherApp(RoutedApp):
     """The HTTP side: the web page, the JSON API, the faults."""
 
-    def __init__(self, mailbox):
-        self.mailbox = mailbox
-        self.routes = Map([
-            Rule("/", endpoint="page", methods=["GET"]),
-            Rule("/health", endpoint="health", methods=["GET"]),
-            Rule("/api/messages", endpoint="messages", methods=["GET", "DELETE"]),
-            Rule("/api/messages/<message_id>", endpoint="message", methods=["GET"]),
-            Rule("/api/messages/<message_id>/html", endpoint="message_html", methods=["GET"]),
-            Rule("/api/faults", endpoint="faults", methods=["GET", "POST"]),
-        ])
+    rules = (Rule("/", endpoint="page", methods=["GET"]),
+             Rule("/health", endpoint="health", methods=["GET"]),
+             Rule("/api/messages", endpoint="messages", methods=["GET", "DELETE"]),
+             Rule("/api/messages/<message_id>", endpoint="message", methods=["GET"]),
+             Rule("/api/messages/<message_id>/html", endpoint="message_html", methods=["GET"]),
+             Rule("/api/faults", endpoint="faults", methods=["GET", "POST"]))
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            endpoint, args = self.routes.bind_to_environ(environ).match()
-            response = getattr(self, endpoint)(request, **args)
-        except HTTPException as exc:
-            response = json_response({"error": exc.name, "message": exc.description}, exc.code)
-        return response(environ, start_response)
+    def __init__(self, mailbox):
+        super().__init__()
+        self.mailbox = mailbox
 
     def page(self, request):
         body = PAGES.get_template("mailcatcher.html").render(messages=self.mailbox.messages()[::-1])
         return Response(body, content_type="text/html; charset=utf-8")
-
-    def health(self, request):
-        return json_response({"status": "ok"})
 
     def messages(self, request):
         if request.method == "DELETE":

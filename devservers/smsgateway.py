@@ -17,17 +17,17 @@
     GET    /health
 """
 import itertools
+import os
 import re
 import threading
 from datetime import datetime, timezone
 
 import requests
-from werkzeug.exceptions import BadRequest, HTTPException
-from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import Rule
 
-from devservers.web import (argument_parser, configure_logging, env_int, json_body, json_response,
-                            log, serve_until_signalled)
+from devservers.web import (RoutedApp, argument_parser, configure_logging, env_int, json_body, json_response,
+                            log, read_faults, serve_until_signalled)
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 MAX_BODY = 1600  # ten concatenated segments, as real gateways allow
@@ -74,16 +74,9 @@ class Gateway:
         return count
 
     def configure_faults(self, body):
-        unknown = set(body) - {"reject_numbers", "fail_next", "clear"}
-        if unknown:
-            raise BadRequest(f"unknown fault(s) {sorted(unknown)} (known: reject_numbers, fail_next, clear)")
-        numbers, fail_next = body.get("reject_numbers", []), body.get("fail_next", 0)
-        if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
-            raise BadRequest("reject_numbers must be a list of numbers")
-        if isinstance(fail_next, bool) or not isinstance(fail_next, int) or fail_next < 0:
-            raise BadRequest("fail_next must be a whole number >= 0")
+        numbers, fail_next, clear = read_faults(body, "reject_numbers", "fail_next")
         with self._lock:
-            if body.get("clear"):
+            if clear:
                 self._rejected, self._fail_next = set(), 0
             self._rejected |= set(numbers)
             self._fail_next += fail_next
@@ -94,30 +87,17 @@ class Gateway:
             return {"reject_numbers": sorted(self._rejected), "fail_next": self._fail_next}
 
 
-class GatewayApp:
+class GatewayApp(RoutedApp):
+    rules = (Rule("/health", endpoint="health", methods=["GET"]),
+             Rule("/api/send", endpoint="send", methods=["POST"]),
+             Rule("/api/messages", endpoint="messages", methods=["GET", "DELETE"]),
+             Rule("/api/faults", endpoint="faults", methods=["GET", "POST"]),
+             Rule("/api/inbound", endpoint="inbound", methods=["POST"]))
+
     def __init__(self, gateway, api_key, webhook_url, webhook_key):
+        super().__init__()
         self.gateway, self.api_key = gateway, api_key
         self.webhook_url, self.webhook_key = webhook_url, webhook_key
-        self.routes = Map([
-            Rule("/health", endpoint="health", methods=["GET"]),
-            Rule("/api/send", endpoint="send", methods=["POST"]),
-            Rule("/api/messages", endpoint="messages", methods=["GET", "DELETE"]),
-            Rule("/api/faults", endpoint="faults", methods=["GET", "POST"]),
-            Rule("/api/inbound", endpoint="inbound", methods=["POST"]),
-        ])
-
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            endpoint, args = self.routes.bind_to_environ(environ).match()
-            response = getattr(self, endpoint)(request, **args)
-        except HTTPException as exc:
-            response = json_response({"error": exc.name.lower().replace(" ", "_"), "message": exc.description},
-                                     exc.code)
-        return response(environ, start_response)
-
-    def health(self, request):
-        return json_response({"status": "ok"})
 
     def send(self, request):
         if self._key(request) != self.api_key:
@@ -159,7 +139,6 @@ class GatewayApp:
 
 
 def main():
-    import os
     parser = argument_parser("smsgateway", "Simulated SMS gateway: a send API, sent texts as JSON, faults.")
     parser.add_argument("--port", type=int, default=env_int("SMSGATEWAY_PORT", 8026))
     parser.add_argument("--api-key", default=os.environ.get("SMSGATEWAY_API_KEY", "dev-sms-key"))

@@ -7,9 +7,10 @@ import signal
 import sys
 import threading
 
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import Map
 from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 log = logging.getLogger("devserver")
 
@@ -29,6 +30,41 @@ def json_body(request):
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     return body
+
+
+class RoutedApp:
+    """A WSGI app whose werkzeug Rules name its methods; HTTP errors answer as JSON."""
+
+    rules = ()
+
+    def __init__(self):
+        self.routes = Map(list(self.rules))
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            endpoint, args = self.routes.bind_to_environ(environ).match()
+            response = getattr(self, endpoint)(request, **args)
+        except HTTPException as exc:
+            response = json_response({"error": exc.name.lower().replace(" ", "_"), "message": exc.description},
+                                     exc.code)
+        return response(environ, start_response)
+
+    def health(self, request):
+        return json_response({"status": "ok"})
+
+
+def read_faults(body, list_name, count_name):
+    """(names, count, clear) from a `POST /api/faults` body; BadRequest naming what is wrong."""
+    unknown = set(body) - {list_name, count_name, "clear"}
+    if unknown:
+        raise BadRequest(f"unknown fault(s) {sorted(unknown)} (known: {list_name}, {count_name}, clear)")
+    names, count = body.get(list_name, []), body.get(count_name, 0)
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise BadRequest(f"{list_name} must be a list of strings")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise BadRequest(f"{count_name} must be a whole number >= 0")
+    return names, count, bool(body.get("clear"))
 
 
 def argument_parser(prog, description):

@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS history (
     at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS history_by_time ON history (at);
+CREATE TABLE IF NOT EXISTS feed_positions (
+    feed TEXT PRIMARY KEY,
+    history_id INTEGER NOT NULL
+);
 """
 
 DETAIL_COLUMNS = ("description", "address", "lat", "long", "priority")
@@ -45,6 +49,12 @@ CHANGES_QUERY = """
 SELECT h.history_id, h.legacy_id, w.external_reference, h.status, h.resolution, h.at
 FROM history h JOIN workorders w ON w.legacy_id = h.legacy_id
 WHERE h.at >= ? AND h.at < ? ORDER BY h.at, h.history_id
+"""
+
+FEED_QUERY = """
+SELECT h.history_id, h.legacy_id, w.external_reference, h.status, h.resolution, h.at
+FROM history h JOIN workorders w ON w.legacy_id = h.legacy_id
+WHERE h.history_id > ? ORDER BY h.history_id LIMIT ?
 """
 
 
@@ -114,6 +124,21 @@ class WorkOrderStore:
     def changes_between(self, start_iso: str, end_iso: str = "9999") -> list[dict]:
         """Status changes with ``start_iso <= at < end_iso``, in the order they happened."""
         return self._query(CHANGES_QUERY, (start_iso, end_iso))
+
+    def changes_after(self, history_id: int, limit: int) -> list[dict]:
+        """Up to ``limit`` status changes recorded after ``history_id``, in the order they were recorded."""
+        return self._query(FEED_QUERY, (history_id, limit))
+
+    def feed_position(self, feed: str) -> int:
+        """The last history id the job named ``feed`` has handed out (0 before its first run)."""
+        rows = self._query("SELECT history_id FROM feed_positions WHERE feed = ?", (feed,))
+        return rows[0]["history_id"] if rows else 0
+
+    def set_feed_position(self, feed: str, history_id: int) -> None:
+        """Remember how far the job named ``feed`` has got."""
+        with self._lock, self._db:
+            self._db.execute("INSERT INTO feed_positions (feed, history_id) VALUES (?, ?) ON CONFLICT (feed)"
+                             " DO UPDATE SET history_id = excluded.history_id", (feed, history_id))
 
     def close(self) -> None:
         """Close the database connection."""

@@ -18,6 +18,7 @@ from services.intake.open311.openapi import openapi_json
 from services.intake.open311.queries import flag, parse_request_query
 from services.intake.open311.rendering import created_document, requests_document, tokens_document
 from services.intake.open311.responses import answer, error_response
+from services.intake.web import entrypoints as web
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
@@ -29,7 +30,7 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET
         "Access-Control-Allow-Headers": "Content-Type"}
 
 
-class IntakeService:
+class IntakeService(web.WebPages):
     name = "intake"
 
     uow = UnitOfWorkProvider()

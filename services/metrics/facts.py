@@ -1,101 +1,68 @@
-"""Folding events into facts. Each function takes the unit of work and a validated event."""
-from datetime import datetime
+"""Facts from events: each event folded once into its request's fact (`folds`), and put on the stream.
 
+Redeliveries are claimed in the inbox and fold nothing; the stream message is
+written in the same transaction as the fact it describes.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.metrics import stream
+from services.metrics.folds import FOLDS, when
 from services.metrics.models import InformationFact, RequestFact
 
 
-def _at(text):
-    return datetime.fromisoformat(text) if text else None
+def record(uow, event):
+    """Fold one event into its request's fact, once per event id, and put the new fact on the stream."""
+    if not uow.claim(event, f"metrics.{event['event_type']}"):
+        return None
+    data = event["data"]
+    fact = _fact(uow, data["service_request_id"])
+    FOLDS[event["event_type"]](fact, data, when(event["occurred_at"]))
+    fact.is_open = fact.closed_at is None or (fact.reopened_at is not None and fact.reopened_at > fact.closed_at)
+    fact.updated_at = datetime.now(timezone.utc)
+    stream.record(uow, "request_fact", document(fact), cause=event)
+    return fact
+
+
+def record_information(uow, event):
+    """Keep an answered information contact, once, and put it on the stream."""
+    if not uow.claim(event, "metrics.InformationRequestLogged"):
+        return None
+    data = event["data"]
+    contact = uow.session.merge(InformationFact(
+        contact_id=data["contact_id"], topic=data["topic"], article_id=data.get("article_id"),
+        department=data.get("department"), channel=data["channel"], logged_at=when(data["logged_at"])))
+    stream.record(uow, "information_contact", document(contact), cause=event)
+    return contact
 
 
 def _fact(uow, service_request_id):
-    fact = uow.session.get(RequestFact, service_request_id)
-    if fact is None:  # an event may overtake RequestCreated
-        fact = RequestFact(service_request_id=service_request_id, notifications_sent=0,
-                           work_order_failed=False)
+    """The request's fact, created empty if this is its first event, locked for this transaction.
+
+    Insert-if-absent first, so two first events of one request folding at once do not
+    both insert (one would fail and wait for a retry); the row lock then keeps them
+    from losing each other's change.
+    """
+    dialect = uow.session.get_bind().dialect.name
+    if dialect in _UPSERTS:
+        uow.session.execute(_UPSERTS[dialect](RequestFact).values(
+            service_request_id=service_request_id, **_EMPTY).on_conflict_do_nothing())
+    fact = uow.session.get(RequestFact, service_request_id, with_for_update=True)
+    if fact is None:  # another database: an event may overtake RequestCreated
+        fact = RequestFact(service_request_id=service_request_id, **_EMPTY)
         uow.session.add(fact)
     return fact
 
 
-def _set_first(fact, attribute, value):
-    """Keep the earliest time seen: redelivered or reordered events never move it later."""
-    current = getattr(fact, attribute)
-    if value is not None and (current is None or value < _aware(current)):
-        setattr(fact, attribute, value)
+_EMPTY = {"notifications_sent": 0, "notifications_failed": 0, "work_order_failed": False, "is_open": True}
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def _aware(value):
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC.
-    from datetime import timezone
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+def document(row):
+    """A fact as a JSON-ready dict: every column, times in ISO 8601."""
+    return {column.name: _jsonable(getattr(row, column.name)) for column in row.__table__.columns}
 
 
-def request_created(fact, data):
-    _set_first(fact, "created_at", _at(data["requested_at"]))
-    fact.channel, fact.service_code = data["channel"], data["service_code"]
-
-
-def request_routed(fact, data):
-    _set_first(fact, "routed_at", _at(data.get("occurred_at")))
-    fact.department, fact.district = data["department"], data.get("district")
-    fact.priority, fact.due_at, fact.triage_reason = data["priority"], _at(data.get("due_at")), None
-
-
-def duplicate_detected(fact, data):
-    fact.duplicate_of = data["parent_request_id"]
-
-
-def needs_triage(fact, data):
-    fact.triage_reason = data["reason_code"]
-
-
-def work_order_created(fact, data):
-    _set_first(fact, "work_order_at", _at(data["created_at"]))
-
-
-def work_order_updated(fact, data):
-    _set_first(fact, "first_update_at", _at(data["changed_at"]))
-
-
-def work_order_closed(fact, data):
-    work_order_updated(fact, data)
-    _set_first(fact, "closed_at", _at(data["changed_at"]))
-
-
-def work_order_failed(fact, data):
-    fact.work_order_failed = True
-
-
-def notification_sent(fact, data):
-    fact.notifications_sent = (fact.notifications_sent or 0) + 1
-
-
-FOLDS = {
-    "RequestCreated": request_created,
-    "RequestRouted": request_routed,
-    "RequestDuplicateDetected": duplicate_detected,
-    "RequestNeedsTriage": needs_triage,
-    "WorkOrderCreated": work_order_created,
-    "WorkOrderUpdated": work_order_updated,
-    "WorkOrderClosed": work_order_closed,
-    "WorkOrderFailed": work_order_failed,
-    "NotificationSent": notification_sent,
-}
-
-
-def record(uow, event):
-    """Fold one event into its request's fact, once per event id."""
-    if not uow.claim(event, f"metrics.{event['event_type']}"):
-        return
-    data = dict(event["data"], occurred_at=event["occurred_at"])
-    FOLDS[event["event_type"]](_fact(uow, data["service_request_id"]), data)
-
-
-def record_information(uow, event):
-    """Count an answered information contact, once."""
-    if not uow.claim(event, "metrics.InformationRequestLogged"):
-        return
-    data = event["data"]
-    uow.session.merge(InformationFact(contact_id=data["contact_id"], topic=data["topic"],
-                                      department=data.get("department"), channel=data["channel"],
-                                      logged_at=_at(data["logged_at"])))
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime) else value

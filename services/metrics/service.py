@@ -1,87 +1,190 @@
-"""The metrics service: facts, measures and Prometheus metrics of how well the city is doing."""
+"""The metrics service: facts, measures, the analysts' stream, dashboards, Prometheus and open data."""
 import json
+from datetime import datetime, timezone
 
+import structlog
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST
+from werkzeug.wrappers import Response
 
-from services.metrics import facts, measures, prometheus
+from services.metrics import api, export, facts, prometheus, queries, stream, web
+from services.metrics.dependencies import (HandlerHealth, JurisdictionGeography, MeasuresMarker,
+                                           MetricsStream, configured_timer)
+from services.metrics.queries import InvalidQuery
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
 
 configure("metrics")
-JSON = {"Content-Type": "application/json"}
+log = structlog.get_logger("city311.metrics")
+JSON = "application/json"
+DOCUMENTS = {
+    "overview": api.overview, "volumes": api.volumes, "timings": api.timings,
+    "service-levels": api.service_levels, "quality": api.quality, "equity": api.equity,
+    "backlog": api.backlog, "overdue": api.overdue, "map": api.open_requests_map,
+    "geography": api.geography, "options": api.options,
+}
 
 
 class MetricsService:
     name = "metrics"
 
     uow = UnitOfWorkProvider()
+    geography = JurisdictionGeography()
+    stream_queue = MetricsStream()
+    health_counters = HandlerHealth()
     log_context = LogContext()
+    measures_marker = MeasuresMarker()
 
+    # -- facts from every event (never ReporterContactRecorded: it carries personal data) ----------
     def _record(self, event):
         with self.uow() as uow:
-            facts.record(uow, event)
+            folded = facts.record(uow, event)
+        return "applied" if folded is not None else "duplicate"
 
     @reliable_event_handler("intake", "RequestCreated")
     def on_request_created(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("intake", "InformationRequestLogged")
     def on_information_logged(self, event):
         with self.uow() as uow:
-            facts.record_information(uow, event)
+            kept = facts.record_information(uow, event)
+        return "applied" if kept is not None else "duplicate"
+
+    @reliable_event_handler("intake", "RequestStatusChanged")
+    def on_status_changed(self, event):
+        return self._record(event)
 
     @reliable_event_handler("routing", "RequestRouted")
     def on_request_routed(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("routing", "RequestDuplicateDetected")
     def on_duplicate_detected(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("routing", "RequestNeedsTriage")
     def on_needs_triage(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("workorders", "WorkOrderCreated")
     def on_work_order_created(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("workorders", "WorkOrderUpdated")
     def on_work_order_updated(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("workorders", "WorkOrderClosed")
     def on_work_order_closed(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("workorders", "WorkOrderFailed")
     def on_work_order_failed(self, event):
-        self._record(event)
+        return self._record(event)
 
     @reliable_event_handler("notifications", "NotificationSent")
     def on_notification_sent(self, event):
-        self._record(event)
+        return self._record(event)
+
+    @reliable_event_handler("notifications", "NotificationFailed")
+    def on_notification_failed(self, event):
+        return self._record(event)
+
+    @reliable_event_handler("notifications", "SurveyResponded")
+    def on_survey_responded(self, event):
+        return self._record(event)
+
+    # -- measure updates on the stream ---------------------------------------------------------------
+    @configured_timer("STREAM_MEASURES_SECONDS", 60)
+    def emit_measures(self):
+        """Put the current measures on the stream, when any fact changed since the last time."""
+        with self.uow() as uow:
+            marker = queries.last_change(uow.session)
+            if marker == self.measures_marker.get("last"):
+                return
+            stream.record(uow, "measures", api.measures_update(uow.session, self._ask({})))
+        self.measures_marker["last"] = marker
+
+    # -- HTTP -------------------------------------------------------------------------------------------
+    @http("GET", "/api/<string:name>")
+    def get_document(self, request, name):
+        if name not in DOCUMENTS:
+            return _json({"error": f"no endpoint /api/{name}", "endpoints": sorted(DOCUMENTS)}, 404)
+        return self._answer(request, DOCUMENTS[name])
 
     @http("GET", "/api/summary")
     def get_summary(self, request):
         with self.uow() as uow:
-            return 200, JSON, json.dumps(measures.summary(uow.session))
+            return _json(queries.summary(uow.session))
 
     @http("GET", "/api/requests/<string:service_request_id>")
     def get_request_fact(self, request, service_request_id):
         with self.uow() as uow:
-            fact = measures.request_fact(uow.session, service_request_id)
-        if fact is None:
-            return 404, JSON, json.dumps({"error": f"no facts for request {service_request_id}"})
-        return 200, JSON, json.dumps(fact)
+            fact = queries.request_fact(uow.session, service_request_id)
+            body = facts.document(fact) if fact is not None else None
+        if body is None:
+            return _json({"error": f"no facts for request {service_request_id}"}, 404)
+        return _json(body)
+
+    @http("GET", "/api/export.<string:fmt>")
+    def get_export(self, request, fmt):
+        if fmt not in ("csv", "json"):
+            return _json({"error": f"export comes as .csv or .json, not .{fmt}"}, 404)
+        try:
+            ask = self._ask(request.args.to_dict())
+            filters = ask.filters(max_days=export.MAX_DAYS)
+            with self.uow() as uow:
+                rows = queries.created_in(uow.session, filters)
+                body = export.as_csv(rows) if fmt == "csv" else export.as_json(rows, filters)
+        except InvalidQuery as exc:
+            return _json({"error": str(exc)}, 400)
+        name = f"city311-requests-{filters.start.date()}-{filters.end.date()}.{fmt}"
+        return Response(body, status=200, headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                        content_type="text/csv; charset=utf-8" if fmt == "csv" else JSON)
 
     @http("GET", "/metrics")
     def get_metrics(self, request):
         with self.uow() as uow:
-            return 200, {"Content-Type": CONTENT_TYPE_LATEST}, prometheus.exposition(uow.session)
+            text = prometheus.exposition(uow.session, datetime.now(timezone.utc))
+        return Response(text, status=200, content_type=CONTENT_TYPE_LATEST)
+
+    @http("GET", "/")
+    def get_dashboard(self, request):
+        return self._file(web.static_file, "dashboard.html")
+
+    @http("GET", "/static/<string:name>")
+    def get_static(self, request, name):
+        return self._file(web.static_file, name)
+
+    @http("GET", "/static/vendor/<string:name>")
+    def get_vendor(self, request, name):
+        return self._file(web.vendor_file, name)
 
     @http("GET", "/health")
     def health(self, request):
-        return 200, JSON, '{"status": "ok"}'
+        return _json({"status": "ok"})
+
+    def _ask(self, args):
+        return api.Ask(args, self.geography, datetime.now(timezone.utc))
+
+    def _answer(self, request, document):
+        try:
+            with self.uow() as uow:
+                body = document(uow.session, self._ask(request.args.to_dict()))
+        except InvalidQuery as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json(body)
+
+    def _file(self, read, name):
+        try:
+            body, content_type = read(name)
+        except web.Missing as exc:
+            log.warning("dashboard file missing", error=str(exc))
+            return Response(str(exc), status=404, content_type="text/plain; charset=utf-8")
+        return Response(body, status=200, content_type=content_type, headers={"Cache-Control": "no-cache"})
+
+
+def _json(body, status=200):
+    return Response(json.dumps(body), status=status, content_type=JSON)

@@ -6,12 +6,11 @@ _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
 def normalise_email(value):
-    """The address with its domain lower-cased, or None when it does not look like one."""
+    """The address lower-cased (mailboxes ignore case in practice), or None when it does not look like one."""
     value = (value or "").strip()
     if len(value) > 254 or not _EMAIL.match(value):
         return None
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return value.lower()
 
 
 def normalise_phone(value, country_code="1"):
@@ -25,8 +24,8 @@ def normalise_phone(value, country_code="1"):
         candidate = f"+{digits}"
     elif value.startswith("00"):
         candidate = f"+{digits[2:]}"
-    elif country_code == "1" and len(digits) == 11 and digits.startswith("1"):
-        candidate = f"+{digits}"
+    elif country_code == "1":               # North American numbering: ten digits, or 1 and ten
+        candidate = f"+1{digits[-10:]}" if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1") else ""
     else:
         candidate = f"+{country_code}{digits}"
     return candidate if _E164.match(candidate) else None

@@ -51,8 +51,9 @@ class MessageTemplates:
             words = self._text.get_template(f"{language}/{message}.txt").make_module(context)
             if channel == "sms":
                 return Rendered(_one_line(words.subject), _tidy(words.sms), None)
-            html = self._html.get_template(f"{language}/{message}.html").render(context)
-            return Rendered(_one_line(words.subject), _tidy(words.text), html)
+            subject = _one_line(words.subject)
+            html = self._html.get_template(f"{language}/{message}.html").render(context, subject=subject)
+            return Rendered(subject, _tidy(words.text), html)
         except (TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
             raise RenderError(f"template {language}/{message}: {type(exc).__name__}: {exc}") from exc
 

@@ -81,9 +81,9 @@ class Delivery(Base):
 
 
 class Survey(Base):
-    """The follow-up survey of one reporter about one closed request; answerable once."""
+    """The follow-up survey of one reporter (one per report, however often it closes); answerable once."""
     __tablename__ = "surveys"
-    __table_args__ = (UniqueConstraint("service_request_id", "subscription_id"),)
+    __table_args__ = (UniqueConstraint("subscription_id"),)
     survey_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     service_request_id: Mapped[str] = mapped_column(String(40), index=True)
     subscription_id: Mapped[str] = mapped_column(String(36))

@@ -3,7 +3,6 @@
 A message whose template fails is recorded as failed and announced with NotificationFailed in
 the same unit of work; the other recipients' messages go on.
 """
-import json
 import uuid
 from datetime import datetime
 
@@ -83,7 +82,3 @@ def _local(value, zone):
     if not value:
         return None
     return datetime.fromisoformat(value).astimezone(zone)
-
-
-def details_json(**details):
-    return json.dumps(details)

@@ -5,7 +5,7 @@ One template per page under templates/pages/; the words of each language in temp
 from pathlib import Path
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 
 from services.notifications.messages import LANGUAGES
 
@@ -13,8 +13,9 @@ from services.notifications.messages import LANGUAGES
 class Pages:
     def __init__(self, folder):
         folder = Path(folder) / "pages"
+        # Lenient on purpose: a form's missing fields and absent errors are simply empty.
         self._env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True,
-                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                                trim_blocks=True, lstrip_blocks=True)
         self.words = yaml.safe_load((folder / "words.yaml").read_text(encoding="utf-8"))
 
     def render(self, page, language, **context):

@@ -64,6 +64,14 @@ class NotificationsService:
             body = listing.notifications_for(uow.session, service_request_id)
         return _json(200, {"notifications": body})
 
+    @http("GET", "/api/requests/<string:service_request_id>")
+    def get_request(self, request, service_request_id):
+        with self.uow() as uow:
+            body = listing.request_view(uow.session, service_request_id)
+        if body is None:
+            return _json(404, {"error": f"no request {service_request_id} known to notifications"})
+        return _json(200, body)
+
     @http("POST", "/api/follow")
     def follow_api(self, request):
         form = _form(request)

@@ -38,7 +38,6 @@ class Settings:
     links: Links
     tokens: LinkTokens
     templates: MessageTemplates
-    templates_folder: object
     zone: ZoneInfo
     quiet_hours: QuietHours
     rate_limit: RateLimit
@@ -55,11 +54,10 @@ def load_settings(config):
     zone = ZoneInfo(_jurisdiction(config).get("timezone", "UTC"))
     tokens = LinkTokens(str(config.get("SECRET_KEY", "dev-only-secret")),
                         int(float(config.get("SURVEY_VALID_DAYS", 30)) * 86400))
-    folder = templates_folder(config)
     return Settings(
         links=Links(str(config.get("TRACKING_BASE_URL", "http://localhost:8311")).rstrip("/"),
                     str(config.get("PUBLIC_BASE_URL", "http://localhost:8313")).rstrip("/"), tokens),
-        tokens=tokens, templates=MessageTemplates(folder), templates_folder=folder, zone=zone,
+        tokens=tokens, templates=MessageTemplates(templates_folder(config)), zone=zone,
         quiet_hours=QuietHours.parse(config.get("QUIET_HOURS", "21:00-08:00"), zone),
         rate_limit=RateLimit(int(config.get("RATE_LIMIT_MAX", 10)),
                              timedelta(seconds=float(config.get("RATE_LIMIT_WINDOW_SECONDS", 3600)))),

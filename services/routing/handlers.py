@@ -128,6 +128,15 @@ def work_order_failed(uow, event):
                                   row.district, row.neighbourhood))
 
 
+def work_order_created(uow, event):
+    """A request that waited in triage because its work order failed is routed after all."""
+    if not uow.claim(event, f"{CONSUMER}.work_order_created"):
+        return
+    row = uow.session.get(RoutedRequest, event["data"]["service_request_id"])
+    if row is not None and row.triage_reason_code == TriageReason.WORK_ORDER_FAILED.value:
+        row.outcome, row.triage_reason_code, row.triage_reason = "routed", None, None
+
+
 class UnknownRequest(LookupError):
     pass
 

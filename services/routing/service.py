@@ -29,6 +29,11 @@ class RoutingService:
         with self.uow() as uow:
             handlers.route_request(uow, event, self.jurisdiction)
 
+    @reliable_event_handler("workorders", "WorkOrderCreated")
+    def on_work_order_created(self, event):
+        with self.uow() as uow:
+            handlers.work_order_created(uow, event)
+
     @reliable_event_handler("workorders", "WorkOrderClosed")
     def on_work_order_closed(self, event):
         with self.uow() as uow:

@@ -1,7 +1,7 @@
 """The adapter's links between our requests and the legacy work orders, and its sync state."""
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -19,6 +19,10 @@ class WorkOrderLink(Base):
     request: Mapped[dict] = mapped_column(JSON)                  # what we send, kept for resends
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    failure_permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    routed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))   # of the RequestRouted applied
+    previous_system: Mapped[str | None] = mapped_column(String(60))               # before a re-route
+    previous_legacy_id: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str | None] = mapped_column(String(20))
     legacy_status: Mapped[str | None] = mapped_column(String(80))
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

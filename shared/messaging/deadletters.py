@@ -1,7 +1,9 @@
 """Operators' view of dead letters: list them with their reasons, replay them to their queue.
 
-    python -m shared.messaging.deadletters list   [--queue NAME.dlq]
-    python -m shared.messaging.deadletters replay --queue NAME.dlq [--event-id ID]
+Each consuming service has one dead-letter queue, `<service>.dlq`.
+
+    python -m shared.messaging.deadletters list   [--service routing]
+    python -m shared.messaging.deadletters replay --service routing [--event-id ID]
 """
 import argparse
 import json
@@ -9,6 +11,7 @@ import sys
 
 from kombu import Connection
 
+from shared.config import SERVICES
 from shared.messaging.broker import amqp_uri
 
 
@@ -35,11 +38,17 @@ def describe(message):
         "event_type": body.get("event_type") if isinstance(body, dict) else None,
         "error": headers.get("x-city311-error"),
         "attempts": headers.get("x-city311-attempts"),
-        "queue": headers.get("x-city311-queue"),
+        "queue": headers.get("x-city311-queue") or _death_queue(headers),
         "original_exchange": headers.get("x-city311-original-exchange"),
         "original_routing_key": headers.get("x-city311-original-routing-key"),
         "failed_at": headers.get("x-city311-failed-at"),
     }
+
+
+def _death_queue(headers):
+    """Dead-lettered by the broker itself (delivery limit): the queue is in x-death."""
+    deaths = headers.get("x-death") or []
+    return deaths[0].get("queue") if deaths else None
 
 
 def list_dead_letters(queue_name, uri=None):
@@ -75,13 +84,16 @@ def replay(queue_name, event_id=None, uri=None):
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m shared.messaging.deadletters")
     parser.add_argument("action", choices=["list", "replay"])
-    parser.add_argument("--queue", required=True, help="the dead-letter queue, e.g. evt-...--routing.route_request.dlq")
-    parser.add_argument("--event-id")
+    parser.add_argument("--service", choices=SERVICES, help="whose dead letters (default: every service's)")
+    parser.add_argument("--event-id", help="replay only this event")
     args = parser.parse_args(argv)
+    services = [args.service] if args.service else list(SERVICES)
     if args.action == "list":
-        print(json.dumps(list_dead_letters(args.queue), indent=2))
+        print(json.dumps({s: list_dead_letters(f"{s}.dlq") for s in services}, indent=2))
+    elif not args.service:
+        parser.error("replay needs --service")
     else:
-        print(f"replayed {replay(args.queue, args.event_id)} message(s)")
+        print(f"replayed {replay(f'{args.service}.dlq', args.event_id)} message(s)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from kombu import Connection
 from nameko import config
 
 from shared.config import SERVICES, load_service_config
-from shared.messaging.entrypoints import ReliableEventHandler, queues_for
+from shared.messaging.entrypoints import ReliableEventHandler, handler_queues
 from shared.messaging.topology import declare
 
 
@@ -37,9 +37,9 @@ def declare_service(service_name):
     """Declare the work, delay and dead-letter queues of one service; return how many handlers."""
     settings = load_service_config(service_name)
     count = 0
-    with config.patch(settings, clear=True), Connection(settings["AMQP_URI"]) as connection:
+    with config.patch(settings, clear=True), Connection(settings["AMQP_URI"], connect_timeout=15) as connection:
         for source, event_type, method in handlers_of(service_class(service_name)):
-            declare(connection, queues_for(source, event_type, service_name, method).all_queues(source, event_type))
+            declare(connection, handler_queues(service_name, source, event_type, method)[1])
             count += 1
     return count
 

@@ -17,7 +17,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import Consumer
 
 from shared.events import InvalidEvent, parse_event
-from shared.messaging.topology import ConsumerQueues, declare, work_queue_name
+from shared.messaging.topology import ServiceQueues, declare, work_queue_name
 
 log = structlog.get_logger("city311.consumer")
 
@@ -29,12 +29,17 @@ class PermanentError(Exception):
     """A failure retrying cannot fix (a broken invariant, a rejected input): dead-letter at once."""
 
 
-def queues_for(source_service, event_type, service_name, method_name):
-    """The queues of one handler, with the configured retry schedule and delivery limit."""
+def service_queues(service_name):
+    """A service's delay and dead-letter queues, with the configured retry schedule and delivery limit."""
     delays = config.get("RETRY_DELAYS_SECONDS", DEFAULT_RETRY_DELAYS)
-    limit = int(config.get("DELIVERY_LIMIT", 20))
-    return ConsumerQueues(work_queue_name(source_service, event_type, service_name, method_name),
-                          delays, limit)
+    return ServiceQueues(service_name, delays, int(config.get("DELIVERY_LIMIT", 20)))
+
+
+def handler_queues(service_name, source_service, event_type, method_name):
+    """Everything one handler needs declared: its work queue and its service's shared queues."""
+    queues = service_queues(service_name)
+    name = work_queue_name(source_service, event_type, service_name, method_name)
+    return queues, [queues.work_queue(name, source_service, event_type), *queues.shared_queues()]
 
 
 class ReliableEventHandler(EventHandler):
@@ -45,12 +50,12 @@ class ReliableEventHandler(EventHandler):
                          reliable_delivery=True, requeue_on_error=False, **kwargs)
 
     def setup(self):
-        self.queues = queues_for(self.source_service, self.event_type,
-                                 self.container.service_name, self.method_name)
-        self.queue = self.queues.work_queue(self.source_service, self.event_type)
+        self.queues, to_declare = handler_queues(self.container.service_name, self.source_service,
+                                                 self.event_type, self.method_name)
+        self.queue = to_declare[0]
         self._publisher = Publisher(self.amqp_uri, use_confirms=True)
-        with Connection(self.amqp_uri) as connection:
-            declare(connection, self.queues.all_queues(self.source_service, self.event_type))
+        with Connection(self.amqp_uri, connect_timeout=15) as connection:
+            declare(connection, to_declare)
         self.consumer_options["on_decode_error"] = self.handle_undecodable
         Consumer.setup(self)  # EventHandler.setup would build a classic queue
 
@@ -76,30 +81,31 @@ class ReliableEventHandler(EventHandler):
         if isinstance(exc, PermanentError) or attempt > len(self.queues.retry_delays):
             self._dead_letter(message, reason, attempt)
         else:
-            self._forward(message, self.queues.retry_name(attempt), {ATTEMPT_HEADER: attempt + 1})
-            log.warning("handler failed, will retry", queue=self.queues.name,
+            self._forward(message, self.queue.name, {ATTEMPT_HEADER: attempt + 1},
+                          exchange=self.queues.retry_exchange(attempt).name)
+            log.warning("handler failed, will retry", queue=self.queue.name,
                         attempt=attempt, error=reason[:500])
 
     def _dead_letter(self, message, reason, attempt):
         headers = {
             "x-city311-error": reason[:4000],
             "x-city311-attempts": attempt,
-            "x-city311-queue": self.queues.name,
+            "x-city311-queue": self.queue.name,
             "x-city311-failed-at": datetime.now(timezone.utc).isoformat(),
             "x-city311-original-exchange": _original(message, "exchange"),
             "x-city311-original-routing-key": _original(message, "routing_key"),
         }
         self._forward(message, self.queues.dead_letter_name, headers)
-        log.error("message dead-lettered", queue=self.queues.name, attempts=attempt, error=reason[:500])
+        log.error("message dead-lettered", queue=self.queue.name, attempts=attempt, error=reason[:500])
 
-    def _forward(self, message, queue_name, extra_headers):
-        """Re-publish the raw message to one of our queues, then ack; on failure leave it unacked."""
+    def _forward(self, message, routing_key, extra_headers, exchange=""):
+        """Re-publish the raw message (to a queue, or a delay exchange), then ack; on failure leave it unacked."""
         headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-death")}
         headers.setdefault("x-city311-original-exchange", _original(message, "exchange"))
         headers.setdefault("x-city311-original-routing-key", _original(message, "routing_key"))
         headers.update(extra_headers)
         try:
-            self._publisher.publish(message.body, exchange="", routing_key=queue_name, headers=headers,
+            self._publisher.publish(message.body, exchange=exchange, routing_key=routing_key, headers=headers,
                                     content_type=message.content_type or "application/octet-stream",
                                     content_encoding=message.content_encoding or "binary")
         except Exception as exc:

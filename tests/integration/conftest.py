@@ -35,3 +35,13 @@ def system(request, tmp_path_factory):
             yield running
         finally:
             running.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test shows what every city311 process said last."""
+    outcome = yield
+    report = outcome.get_result()
+    running = item.funcargs.get("system") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and running is not None:
+        report.sections.append(("city311 process logs", running.logs()))

@@ -6,11 +6,19 @@ import uuid
 
 from shared.messaging.deadletters import list_dead_letters, replay
 from tests.integration.test_request_lifecycle import POTHOLE, file_request, legacy_orders, public_record
-from tests.support.bus import BusTap, get_one, publish_raw
+from tests.support.bus import BusTap, publish_raw
 from tests.support.waiting import wait_until
 
-ROUTING_DLQ = "evt-intake-RequestCreated--routing.route_request.dlq"
-INTAKE_ROUTED_DLQ = "evt-routing-RequestRouted--intake.on_request_routed.dlq"
+ROUTING_DLQ = "routing.dlq"
+INTAKE_DLQ = "intake.dlq"
+ROUTE_REQUEST_QUEUE = "evt-intake-RequestCreated--routing.route_request"
+INTAKE_ROUTED_QUEUE = "evt-routing-RequestRouted--intake.on_request_routed"
+
+
+def dead_letter(system, dlq, predicate, what):
+    """Wait for the dead letter matching `predicate` (other tests may have left others there)."""
+    return wait_until(lambda: [d for d in list_dead_letters(dlq, system.amqp_uri) if predicate(d)],
+                      30, what=what)[0]
 
 
 def test_a_redelivered_event_has_no_second_effect(system):
@@ -32,20 +40,17 @@ def test_an_invalid_event_is_dead_lettered_with_its_reason(system):
            "occurred_at": "2026-11-23T10:00:00+00:00", "correlation_id": "x", "producer": "intake",
            "data": {"service_request_id": "x", "lat": 500}}
     publish_raw(system.amqp_uri, "intake", "RequestCreated", bad)
-    message = get_one(system.amqp_uri, ROUTING_DLQ)
-    assert message is not None, "the poison message never reached the dead-letter queue"
-    assert json.loads(message.body)["event_id"] == bad["event_id"]
-    error = message.headers["x-city311-error"]
-    assert "InvalidEvent" in error and "service_code" in error and "lat" in error
-    assert message.headers["x-city311-original-exchange"] == "intake.events"
-    assert message.headers["x-city311-original-routing-key"] == "RequestCreated"
+    dead = dead_letter(system, ROUTING_DLQ, lambda d: d["event_id"] == bad["event_id"], "the poison message")
+    assert "InvalidEvent" in dead["error"] and "service_code" in dead["error"] and "lat" in dead["error"]
+    assert (dead["original_exchange"], dead["original_routing_key"]) == ("intake.events", "RequestCreated")
+    assert dead["queue"] == ROUTE_REQUEST_QUEUE
 
 
 def test_an_undecodable_message_is_dead_lettered(system):
     publish_raw(system.amqp_uri, "intake", "RequestCreated", b"\xff not json", content_type="application/json")
-    message = get_one(system.amqp_uri, ROUTING_DLQ)
-    assert message is not None and message.body == b"\xff not json"
-    assert "undecodable" in message.headers["x-city311-error"]
+    dead = dead_letter(system, ROUTING_DLQ, lambda d: d["error"] and "undecodable" in d["error"],
+                       "the undecodable message")
+    assert dead["queue"] == ROUTE_REQUEST_QUEUE and dead["event_id"] is None
 
 
 def _routed_for_unknown_request():
@@ -58,17 +63,16 @@ def _routed_for_unknown_request():
 def test_a_failing_handler_is_retried_then_dead_lettered_and_can_be_replayed(system):
     event = _routed_for_unknown_request()      # intake cannot apply it: the request does not exist
     publish_raw(system.amqp_uri, "routing", "RequestRouted", event)
-    dead = wait_until(lambda: [d for d in list_dead_letters(INTAKE_ROUTED_DLQ, system.amqp_uri)
-                               if d["event_id"] == event["event_id"]], 30, what="the dead letter")[0]
+    dead = dead_letter(system, INTAKE_DLQ, lambda d: d["event_id"] == event["event_id"], "the dead letter")
     assert dead["attempts"] == 4              # the first try and three retries (0.2, 0.4, 0.8 s)
     assert "LookupError" in dead["error"] and event["data"]["service_request_id"] in dead["error"]
     assert (dead["original_exchange"], dead["original_routing_key"]) == ("routing.events", "RequestRouted")
+    assert dead["queue"] == INTAKE_ROUTED_QUEUE
 
-    assert replay(INTAKE_ROUTED_DLQ, event["event_id"], system.amqp_uri) == 1
-    again = wait_until(lambda: [d for d in list_dead_letters(INTAKE_ROUTED_DLQ, system.amqp_uri)
-                                if d["event_id"] == event["event_id"] and d["failed_at"] != dead["failed_at"]],
-                       30, what="the replayed message to be tried and dead-lettered again")
-    assert again[0]["attempts"] == 4
+    assert replay(INTAKE_DLQ, event["event_id"], system.amqp_uri) == 1
+    again = dead_letter(system, INTAKE_DLQ, lambda d: d["event_id"] == event["event_id"]
+                        and d["failed_at"] != dead["failed_at"], "the replayed message dead-lettered again")
+    assert again["attempts"] == 4
 
 
 def test_services_killed_mid_flight_converge_with_nothing_lost_or_duplicated(system):

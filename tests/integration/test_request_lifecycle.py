@@ -9,7 +9,18 @@ POTHOLE = {"api_key": "dev-web-key", "service_code": "POTHOLE", "lat": "33.7490"
            "email": "resident@example.org"}
 
 
+_spot = iter(range(10_000))
+
+
+def somewhere_new():
+    """A location inside the sample city, far enough from every other test request not to be its duplicate."""
+    n = next(_spot)
+    return {"lat": f"{33.70 + 0.004 * (n % 25):.4f}", "long": f"{-84.46 + 0.004 * (n // 25 % 25):.4f}"}
+
+
 def file_request(system, form=POTHOLE):
+    """File a request at a fresh spot (unless the form names one); return its tracking id."""
+    form = {**form, **somewhere_new()} if form is POTHOLE else form
     response = system.post("intake", "/open311/v2/requests.json", data=form)
     assert response.status_code == 200, response.text
     return response.json()[0]["service_request_id"]
@@ -42,6 +53,9 @@ def test_a_request_is_followed_to_closure(system):
             "notifications", f"/api/requests/{sid}/notifications").json()["notifications"]
             if n["template"] == "closed"], 30, what="the closure message for the reporter")
         assert sent[0]["channel"] == "email"
+        caught = wait_until(lambda: [m for m in system.get("mailcatcher", "/api/messages").json()["messages"]
+                                     if sid in str(m)], 30, what="the emails at the mail catch-all")
+        assert all("resident@example.org" in str(m) for m in caught)
         fact = wait_until(lambda: (f := system.get("metrics", f"/api/requests/{sid}").json()).get("closed_at")
                           and f, 30, what="metrics to count the closure")
         assert fact["department"] == "PW-STREETS"
@@ -53,7 +67,7 @@ def test_a_request_is_followed_to_closure(system):
 
 def test_personal_data_stays_out_of_the_public_record_and_the_bus(system):
     with BusTap(system.amqp_uri) as tap:
-        sid = file_request(system, dict(POTHOLE, first_name="Ana", phone="404-555-0134"))
+        sid = file_request(system, dict(POTHOLE, first_name="Ana", phone="404-555-0134", **somewhere_new()))
         wait_until(lambda: tap.of_type("RequestRouted", sid), 30, what="routing")
     assert "resident@example.org" not in system.get("intake", f"/open311/v2/requests/{sid}.json").text
     for event in tap.events:

@@ -35,9 +35,11 @@ def database_urls(backend, workdir):
         yield {s: f"sqlite:///{workdir}/{s}.sqlite" for s in SERVICES}
         return
     names = {s: f"c311_{s}_{uuid.uuid4().hex[:8]}" for s in SERVICES}
-    with _admin() as connection, connection.cursor() as cursor:
+    connection = _admin()   # not `with connection`: that opens a transaction, and CREATE DATABASE refuses one
+    with connection.cursor() as cursor:
         for name in names.values():
             cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
     try:
         yield {s: _url_for(n) for s, n in names.items()}
     finally:

@@ -9,7 +9,7 @@ from shared.persistence.migrations import upgrade
 from tests.support.databases import SERVICES
 from tests.support.processes import ROOT, Process, free_port, nameko_process
 
-LEGACY_SYSTEMS = ("streets",)
+LEGACY_SYSTEMS = ("streets", "watershed", "solidwaste")
 FAST = {
     "RETRY_DELAYS_SECONDS": "[0.2, 0.4, 0.8]",
     "OUTBOX_POLL_SECONDS": "0.2",
@@ -24,15 +24,20 @@ class System:
     def __init__(self, amqp_uri, database_urls, workdir, extra_env=None, legacy=LEGACY_SYSTEMS):
         self.workdir = workdir
         self.database_urls = database_urls
-        self.ports = {name: free_port() for name in (*SERVICES, *legacy)}
+        self.ports = {name: free_port() for name in (*SERVICES, *legacy, "smtp", "mailcatcher", "smsgateway")}
         env = dict(os.environ, AMQP_URI=amqp_uri, **FAST, **(extra_env or {}))
         for service in SERVICES:
             env[f"{service.upper()}_DATABASE_URL"] = database_urls[service]
             env[f"{service.upper()}_HTTP_ADDRESS"] = f"127.0.0.1:{self.ports[service]}"
         for system in legacy:
             env[f"{system.upper()}_URL"] = f"http://127.0.0.1:{self.ports[system]}"
+            env[f"{system.upper()}_DATA_DIR"] = f"{workdir}/legacy/{system}"
+        env["WORK_ORDER_SYSTEMS"] = f"[{', '.join(legacy)}]"
+        env["SMTP_PORT"] = str(self.ports["smtp"])
+        env["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{self.ports['smsgateway']}"
         self.env = env
         self.legacy = {name: self._legacy_process(name) for name in legacy}
+        self.legacy.update(self._dev_servers())
         self.services = {name: nameko_process(name, env, self.ports[name], workdir) for name in SERVICES}
 
     def _legacy_process(self, name):
@@ -40,6 +45,15 @@ class System:
         argv = [sys.executable, "-m", f"legacy_systems.{name}", "--port", str(port),
                 "--data-dir", f"{self.workdir}/legacy/{name}", "--crew-speed", "fast"]
         return Process(name, argv, self.env, f"http://127.0.0.1:{port}/health", self.workdir)
+
+    def _dev_servers(self):
+        """The development stand-ins for a mail server and an SMS gateway, as real servers."""
+        mail = [sys.executable, "-m", "devservers.mailcatcher", "--smtp-port", str(self.ports["smtp"]),
+                "--http-port", str(self.ports["mailcatcher"])]
+        sms = [sys.executable, "-m", "devservers.smsgateway", "--port", str(self.ports["smsgateway"]),
+               "--webhook-url", self.url("notifications", "/api/sms/inbound")]
+        return {"mailcatcher": Process("mailcatcher", mail, self.env, self.url("mailcatcher", "/health"), self.workdir),
+                "smsgateway": Process("smsgateway", sms, self.env, self.url("smsgateway", "/health"), self.workdir)}
 
     def start(self):
         for service, url in self.database_urls.items():

@@ -60,7 +60,7 @@ class SystemVocabulary:
                       changed_at: datetime, resolution_code: str | None) -> StatusChange:
         """A StatusChange in our words; an unknown status becomes "unknown", never an error."""
         status = self.statuses.get(legacy_status, "unknown")
-        if status == "unknown":
+        if legacy_status not in self.statuses and self.is_reported(legacy_status):
             log.warning("%s: unknown status code %r on %s kept as 'unknown'", self.system, legacy_status, legacy_id)
         moment = to_milliseconds(changed_at)
         resolution = self.resolutions.get(resolution_code, resolution_code) if resolution_code else None

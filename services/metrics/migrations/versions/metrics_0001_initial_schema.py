@@ -2,7 +2,7 @@
 
 Revision ID: metrics_0001
 Revises: 
-Create Date: 2026-11-23 09:42:40.700172
+Create Date: 2026-11-23 10:22:34.273610
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,11 +19,15 @@ def upgrade():
     op.create_table('information_facts',
     sa.Column('contact_id', sa.String(length=40), nullable=False),
     sa.Column('topic', sa.String(length=300), nullable=False),
+    sa.Column('article_id', sa.String(length=80), nullable=True),
     sa.Column('department', sa.String(length=60), nullable=True),
     sa.Column('channel', sa.String(length=40), nullable=False),
     sa.Column('logged_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('contact_id')
     )
+    with op.batch_alter_table('information_facts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_information_facts_logged_at'), ['logged_at'], unique=False)
+
     op.create_table('request_facts',
     sa.Column('service_request_id', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
@@ -31,22 +35,44 @@ def upgrade():
     sa.Column('work_order_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('first_update_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reopened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('is_open', sa.Boolean(), nullable=False),
     sa.Column('channel', sa.String(length=40), nullable=True),
     sa.Column('service_code', sa.String(length=60), nullable=True),
+    sa.Column('service_name', sa.String(length=200), nullable=True),
     sa.Column('department', sa.String(length=60), nullable=True),
+    sa.Column('department_name', sa.String(length=200), nullable=True),
     sa.Column('district', sa.String(length=60), nullable=True),
+    sa.Column('neighbourhood', sa.String(length=120), nullable=True),
     sa.Column('priority', sa.String(length=20), nullable=True),
+    sa.Column('route_decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('long', sa.Float(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=True),
+    sa.Column('stage', sa.String(length=40), nullable=True),
+    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('duplicate_of', sa.String(length=40), nullable=True),
     sa.Column('triage_reason', sa.String(length=40), nullable=True),
+    sa.Column('triaged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('work_order_system', sa.String(length=60), nullable=True),
     sa.Column('work_order_failed', sa.Boolean(), nullable=False),
-    sa.Column('notifications_sent', sa.Float(), nullable=False),
+    sa.Column('resolution_code', sa.String(length=80), nullable=True),
+    sa.Column('resolution', sa.String(length=1000), nullable=True),
+    sa.Column('survey_satisfaction', sa.Integer(), nullable=True),
+    sa.Column('survey_fixed', sa.Boolean(), nullable=True),
+    sa.Column('survey_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('notifications_sent', sa.Integer(), nullable=False),
+    sa.Column('notifications_failed', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('service_request_id')
     )
     with op.batch_alter_table('request_facts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_request_facts_department'), ['department'], unique=False)
-        batch_op.create_index(batch_op.f('ix_request_facts_district'), ['district'], unique=False)
-        batch_op.create_index(batch_op.f('ix_request_facts_service_code'), ['service_code'], unique=False)
+        batch_op.create_index('ix_request_facts_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_request_facts_department', ['department'], unique=False)
+        batch_op.create_index('ix_request_facts_district', ['district'], unique=False)
+        batch_op.create_index('ix_request_facts_open', ['is_open', 'due_at'], unique=False)
+        batch_op.create_index('ix_request_facts_updated_at', ['updated_at'], unique=False)
 
     op.create_table('inbox',
     sa.Column('consumer', sa.String(length=160), nullable=False),
@@ -81,10 +107,15 @@ def downgrade():
     op.drop_table('outbox')
     op.drop_table('inbox')
     with op.batch_alter_table('request_facts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_request_facts_service_code'))
-        batch_op.drop_index(batch_op.f('ix_request_facts_district'))
-        batch_op.drop_index(batch_op.f('ix_request_facts_department'))
+        batch_op.drop_index('ix_request_facts_updated_at')
+        batch_op.drop_index('ix_request_facts_open')
+        batch_op.drop_index('ix_request_facts_district')
+        batch_op.drop_index('ix_request_facts_department')
+        batch_op.drop_index('ix_request_facts_created_at')
 
     op.drop_table('request_facts')
+    with op.batch_alter_table('information_facts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_information_facts_logged_at'))
+
     op.drop_table('information_facts')
     # ### end Alembic commands ###

@@ -2,7 +2,7 @@
 
 Revision ID: workorders_0001
 Revises: 
-Create Date: 2026-11-23 09:42:38.234835
+Create Date: 2026-11-23 10:34:28.853203
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,6 +39,10 @@ def upgrade():
     sa.Column('request', sa.JSON(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('failure_permanent', sa.Boolean(), nullable=False),
+    sa.Column('routed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('previous_system', sa.String(length=60), nullable=True),
+    sa.Column('previous_legacy_id', sa.String(length=80), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=True),
     sa.Column('legacy_status', sa.String(length=80), nullable=True),
     sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,1 @@
+"""Parks & Recreation – Forestry: simulated work-order system integrated through interface tables (port 9004)."""

@@ -1,0 +1,162 @@
+"""The web pages' nameko entrypoints, as a mixin of IntakeService (which provides `uow` and `jurisdiction`).
+
+Each entrypoint names its page function; `_serve` does what every page shares:
+build the Page, require a signed-in staff member on /console, check the CSRF
+token of every POST, and turn an unexpected error into a page, never a bare 500.
+"""
+
+import structlog
+from nameko.web.handlers import http
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import send_from_directory
+
+from services.intake.web import console_pages, knowledge_pages, resident_pages, staff, triage_pages
+from services.intake.web.page import Page
+from services.intake.web.site import HERE, WebSiteProvider
+
+log = structlog.get_logger("city311.intake.web")
+MAX_FORM_BYTES = 12_000_000   # above the photo limit, so an oversized photo still comes back with its form
+
+
+class WebPages:
+    """Resident pages and the call-taker console on intake's HTTP port."""
+
+    web_site = WebSiteProvider()
+
+    # -- residents ---------------------------------------------------------------------
+    @http("GET", "/")
+    def page_home(self, request):
+        return self._serve(request, resident_pages.home)
+
+    @http("GET", "/report")
+    def page_choose_service(self, request):
+        return self._serve(request, resident_pages.choose_service)
+
+    @http("GET", "/report/<string:service_code>")
+    def page_report_form(self, request, service_code):
+        return self._serve(request, resident_pages.report_form, service_code)
+
+    @http("POST", "/report/<string:service_code>")
+    def page_report_submit(self, request, service_code):
+        return self._serve(request, resident_pages.report_submit, service_code)
+
+    @http("GET", "/track")
+    def page_track(self, request):
+        return self._serve(request, resident_pages.track)
+
+    @http("GET", "/track/<string:service_request_id>")
+    def page_track_request(self, request, service_request_id):
+        return self._serve(request, resident_pages.track_request, service_request_id)
+
+    @http("GET", "/media/<string:name>")
+    def page_media(self, request, name):
+        return self._serve(request, resident_pages.media, name)
+
+    @http("GET", "/addresses")
+    def page_addresses(self, request):
+        return self._serve(request, resident_pages.addresses)
+
+    @http("GET", "/language/<string:lang>")
+    def page_language(self, request, lang):
+        return self._serve(request, resident_pages.set_language, lang)
+
+    @http("GET", "/static/<path:filename>")
+    def page_static(self, request, filename):
+        response = send_from_directory(HERE / "static", filename, request.environ)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+    # -- the call-taker console ----------------------------------------------------------
+    @http("GET", "/console/signin")
+    def console_signin_form(self, request):
+        return self._serve(request, console_pages.signin_form, public=True)
+
+    @http("POST", "/console/signin")
+    def console_signin(self, request):
+        return self._serve(request, console_pages.signin_submit, public=True)
+
+    @http("POST", "/console/signout")
+    def console_signout(self, request):
+        return self._serve(request, console_pages.signout)
+
+    @http("GET", "/console")
+    def console_call(self, request):
+        return self._serve(request, console_pages.call)
+
+    @http("POST", "/console/answers")
+    def console_log_answer(self, request):
+        return self._serve(request, console_pages.log_answer)
+
+    @http("GET", "/console/file")
+    def console_choose_service(self, request):
+        return self._serve(request, console_pages.choose_service)
+
+    @http("GET", "/console/file/<string:service_code>")
+    def console_file_form(self, request, service_code):
+        return self._serve(request, console_pages.file_form, service_code)
+
+    @http("POST", "/console/file/<string:service_code>")
+    def console_file(self, request, service_code):
+        return self._serve(request, console_pages.file_submit, service_code)
+
+    @http("GET", "/console/requests/<string:service_request_id>")
+    def console_request(self, request, service_request_id):
+        return self._serve(request, console_pages.request_detail, service_request_id)
+
+    @http("GET", "/console/lookup")
+    def console_lookup(self, request):
+        return self._serve(request, console_pages.caller_lookup)
+
+    @http("GET", "/console/triage")
+    def console_triage(self, request):
+        return self._serve(request, triage_pages.triage)
+
+    @http("POST", "/console/route")
+    def console_route(self, request):
+        return self._serve(request, triage_pages.route)
+
+    @http("GET", "/console/knowledge")
+    def console_knowledge(self, request):
+        return self._serve(request, knowledge_pages.article_list)
+
+    @http("GET", "/console/knowledge/new")
+    def console_new_article(self, request):
+        return self._serve(request, knowledge_pages.edit_form)
+
+    @http("POST", "/console/knowledge/new")
+    def console_add_article(self, request):
+        return self._serve(request, knowledge_pages.save)
+
+    @http("GET", "/console/knowledge/<string:slug>")
+    def console_article(self, request, slug):
+        return self._serve(request, knowledge_pages.edit_form, slug)
+
+    @http("POST", "/console/knowledge/<string:slug>")
+    def console_save_article(self, request, slug):
+        return self._serve(request, knowledge_pages.save, slug)
+
+    # -- what every page shares ------------------------------------------------------------
+    def _serve(self, request, handler, *args, public=False):
+        request.max_content_length = MAX_FORM_BYTES
+        page = Page(request, self.web_site, self.jurisdiction, self.uow)
+        try:
+            if request.path.startswith("/console") and not public and not self._sign_in(page):
+                if request.method == "POST":
+                    return page.render("error.html", status=401, message="Your sign-in has expired. Sign in "
+                                       "again, then go back and send the form again.", signin=True)
+                return page.redirect(f"/console/signin?next={request.full_path.rstrip('?')}")
+            if request.method == "POST" and not page.csrf_ok():
+                return page.render("error.html", status=403, message=page.t("error.csrf"))
+            return handler(page, *args)
+        except RequestEntityTooLarge:
+            return page.render("error.html", status=413, message=page.t("error.too_large"))
+        except Exception:
+            log.exception("unexpected error serving a page", path=request.path)
+            return page.render("error.html", status=500, message=page.t("error.unexpected"))
+
+    def _sign_in(self, page):
+        with self.uow() as uow:
+            signed = staff.signed_in(uow.session, page.staff_token, self.web_site.session_policy)
+            if signed:
+                page.staff = signed[0]
+        return page.staff is not None

@@ -1,0 +1,99 @@
+"""The report form, for residents and call-takers alike: web fields → Open311 parameters → parse_new_request.
+
+Validation is the Open311 layer's (the same rules as the API); this module only
+moves fields across and turns the protocol's errors into messages beside the
+field they are about.
+"""
+import re
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from services.intake.open311.errors import Open311Error
+from services.intake.open311.parsing import parse_new_request
+
+NOTIFY_CHOICES = ("email", "sms", "none")
+_COPIED = ("description", "address_string", "lat", "long", "first_name", "last_name", "email", "phone")
+
+# (pattern on the Open311 description, field it is about, message key or None to show the description)
+_ERROR_FIELDS = (
+    (re.compile(r"^(attribute\[[^\]]+\]) is required"), None, "error.required"),
+    (re.compile(r"^(attribute\[[^\]]+\]) must be one of"), None, "error.choose"),
+    (re.compile(r"^(attribute\[[^\]]+\]) must be a number"), None, "error.number"),
+    (re.compile(r"^(attribute\[[^\]]+\])"), None, None),
+    (re.compile(r"^a location is required"), "location", "error.location"),
+    (re.compile(r"^(lat|long)\b"), "location", "error.coordinates"),
+    (re.compile(r"^email\b"), "email", "error.email"),
+    (re.compile(r"^phone\b"), "phone", "error.phone"),
+    (re.compile(r"^(description|first_name|last_name|address_string)\b"), None, None),
+)
+
+
+@dataclass
+class ReportForm:
+    """What a report form submitted: the validated request (None when there are errors) and the errors by field."""
+    new: object = None
+    errors: dict = field(default_factory=dict)
+    notify_by: str = "none"
+
+
+def read_report_form(form, service, jurisdiction, gazetteer, t, media_url=None):
+    """Validate a submitted report form for `service`; a known address fills in its coordinates."""
+    params = MultiDict([("service_code", service.service_code)])
+    for key in _COPIED:
+        if form.get(key, "").strip():
+            params[key] = form[key]
+    for key in form:
+        if key.startswith("attribute["):
+            params.setlist(key, form.getlist(key))
+    known = gazetteer.resolve(form.get("address_string", ""))
+    if known and not (params.get("lat") or params.get("long")):
+        params["address_string"], params["lat"], params["long"] = known.address, str(known.lat), str(known.long)
+    if media_url:
+        params["media_url"] = media_url
+    outcome = ReportForm(notify_by=form.get("notify_by") or "none")
+    try:
+        outcome.new = parse_new_request(params, jurisdiction.catalog, jurisdiction.jurisdiction_id,
+                                        jurisdiction.timezone)
+    except Open311Error as exc:
+        outcome.errors = field_errors(exc, t)
+    _check_notify_by(outcome, form, t)
+    if outcome.errors:
+        outcome.new = None
+    return outcome
+
+
+def _check_notify_by(outcome, form, t):
+    if outcome.notify_by not in NOTIFY_CHOICES:
+        outcome.errors["notify_by"] = t("error.choose")
+    elif outcome.notify_by == "email" and not form.get("email", "").strip():
+        outcome.errors.setdefault("email", t("error.email_for_notify"))
+    elif outcome.notify_by == "sms" and not form.get("phone", "").strip():
+        outcome.errors.setdefault("phone", t("error.phone_for_notify"))
+
+
+def field_errors(exc, t):
+    """{field: message} for every problem of an Open311Error; unplaced ones under "form"."""
+    errors = {}
+    for problem in exc.errors:
+        name, message = "form", problem.description
+        for pattern, fixed_field, key in _ERROR_FIELDS:
+            match = pattern.match(problem.description)
+            if match:
+                name = fixed_field or match.group(1)
+                message = t(key) if key else problem.description
+                break
+        errors[name] = f"{errors[name]} {message}" if name in errors and message not in errors[name] else message
+    return errors
+
+
+def answers_as_text(service, attributes):
+    """The service's questions with the chosen answers' names, for read-back and display."""
+    shown = []
+    for attribute in service.attributes:
+        if attribute.code in attributes:
+            value = attributes[attribute.code]
+            names = {v.key: v.name for v in attribute.values}
+            values = value if isinstance(value, (list, tuple)) else [value]
+            shown.append((attribute.description or attribute.code, ", ".join(names.get(v, v) for v in values)))
+    return shown

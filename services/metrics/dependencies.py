@@ -1,0 +1,79 @@
+"""nameko dependencies of metrics: the jurisdiction's geography, the stream, handler health, a configured timer."""
+import time
+from datetime import datetime
+
+from kombu import Connection
+from nameko import config
+from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
+
+from services.metrics import geography, prometheus, stream
+from shared.config import project_path
+from shared.messaging.entrypoints import ReliableEventHandler
+
+
+class JurisdictionGeography(DependencyProvider):
+    """The time zone, districts and city limits of `JURISDICTION_DIR`, read once at start-up."""
+
+    def setup(self):
+        self.geography = geography.load(project_path(config.get("JURISDICTION_DIR", "deploy/jurisdictions/sample")))
+
+    def get_dependency(self, worker_ctx):
+        return self.geography
+
+
+class MetricsStream(DependencyProvider):
+    """Declares the analysts' stream when the service starts, so the outbox relay can deliver to it."""
+
+    def setup(self):
+        with Connection(config["AMQP_URI"]) as connection:
+            stream.declare(connection)
+
+    def get_dependency(self, worker_ctx):
+        return stream.queue_name()
+
+
+class HandlerHealth(DependencyProvider):
+    """Counts every event handled (applied or a duplicate), every failure, and when the last one was.
+
+    One hook for all handlers: a handler returns what `facts.record` said, this
+    provider turns it into the service's own Prometheus counters.
+    """
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        if not isinstance(worker_ctx.entrypoint, ReliableEventHandler):
+            return
+        event = worker_ctx.args[0] if worker_ctx.args else {}
+        event_type = worker_ctx.entrypoint.event_type
+        if exc_info is not None:
+            prometheus.HANDLER_FAILURES.labels(event_type).inc()
+            return
+        prometheus.EVENTS_PROCESSED.labels(event_type, result or "applied").inc()
+        prometheus.LAST_EVENT_PROCESSED.set(time.time())
+        if isinstance(event, dict) and event.get("occurred_at"):
+            prometheus.LAST_EVENT_OCCURRED.set(datetime.fromisoformat(event["occurred_at"]).timestamp())
+
+
+class MeasuresMarker(DependencyProvider):
+    """Remembers (per process) what the last measure update on the stream was computed from."""
+
+    def setup(self):
+        self.marker = {}
+
+    def get_dependency(self, worker_ctx):
+        return self.marker
+
+
+class ConfiguredTimer(Timer):
+    """nameko's timer with its interval read from config when the service starts (seconds)."""
+
+    def __init__(self, setting, default, **kwargs):
+        self.setting, self.default = setting, default
+        super().__init__(interval=default, **kwargs)
+
+    def setup(self):
+        self.interval = float(config.get(self.setting, self.default))
+        super().setup()
+
+
+configured_timer = ConfiguredTimer.decorator

@@ -1,0 +1,75 @@
+"""The routing service's handlers, one worker at a time, with the sample jurisdiction and real SQLite."""
+import json
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.routing.domain.jurisdiction import load_jurisdiction
+from services.routing.service import RoutingService
+from shared.config import PROJECT_ROOT
+from tests.unit.services.conftest import event, outbox_events
+
+SAMPLE = load_jurisdiction(PROJECT_ROOT / "deploy" / "jurisdictions" / "sample")
+DOWNTOWN = {"lat": 33.7490, "long": -84.3880}
+
+
+@pytest.fixture
+def routing(unit_of_work):
+    return worker_factory(RoutingService, uow=unit_of_work("routing"), jurisdiction=SAMPLE)
+
+
+def created(request_id, **data):
+    return event("RequestCreated", correlation_id=request_id, service_request_id=request_id,
+                 attributes={"SIZE": "large"}, **{**DOWNTOWN, **data})
+
+
+def published(routing, event_type):
+    return [e["data"] for e in outbox_events(routing.uow) if e["event_type"] == event_type]
+
+
+def test_a_pothole_is_routed_to_streets_with_a_due_time(routing):
+    routing.route_request(created("26-0000001"))
+    (routed,) = published(routing, "RequestRouted")
+    assert (routed["department"], routed["work_order_system"]) == ("PW-STREETS", "streets")
+    assert routed["district"] and routed["due_at"] and routed["rule_id"]
+
+
+def test_a_second_report_nearby_is_a_duplicate_and_a_redelivery_is_ignored(routing):
+    routing.route_request(created("26-0000001"))
+    second = created("26-0000002", lat=33.74902, long=-84.38802)
+    routing.route_request(second)
+    routing.route_request(second)
+    (dup,) = published(routing, "RequestDuplicateDetected")
+    assert dup["parent_request_id"] == "26-0000001"
+    assert len(published(routing, "RequestRouted")) == 1
+
+
+def test_outside_the_city_waits_in_triage_and_staff_route_it_by_hand(routing):
+    routing.route_request(created("26-0000003", lat=40.7, long=-74.0))
+    (triage,) = published(routing, "RequestNeedsTriage")
+    assert triage["reason_code"] == "OUTSIDE_CITY"
+    listed = json.loads(routing.get_triage(None)[2])["triage"]
+    assert [t["service_request_id"] for t in listed] == ["26-0000003"]
+
+    class Request:
+        def get_data(self, as_text=False):
+            return json.dumps({"department": "PW-STREETS", "staff": "supervisor1", "reason": "annexed street"})
+    status, _, body = routing.route_by_hand(Request(), "26-0000003")
+    assert status == 200, body
+    (routed,) = published(routing, "RequestRouted")
+    assert routed["manual"] and routed["routed_by"] == "supervisor1" and "annexed street" in routed["explanation"]
+
+
+def test_manual_routing_refuses_unknown_departments_and_requests(routing):
+    class Request:
+        def __init__(self, body):
+            self.body = body
+
+        def get_data(self, as_text=False):
+            return self.body
+    routing.route_request(created("26-0000001"))
+    bad_department = json.dumps({"department": "NOPE", "staff": "s", "reason": "r"})
+    assert routing.route_by_hand(Request(bad_department), "26-0000001")[0] == 400
+    assert routing.route_by_hand(Request(bad_department), "26-9999999")[0] == 404
+    assert routing.route_by_hand(Request("not json"), "26-0000001")[0] == 400
+    assert routing.route_by_hand(Request("{}"), "26-0000001")[0] == 400

@@ -1,0 +1,221 @@
+"""Every form's bad input: a clear message beside the field, and the form comes back with what was typed."""
+import io
+
+import pytest
+from sqlalchemy import select
+
+from services.intake.models import ServiceRequest
+from services.intake.web.models import RequestFollower
+from tests.unit.web.conftest import outbox_events
+from tests.unit.web.harness import web_client
+
+POTHOLE = {"attribute[SIZE]": "large", "address_string": "47 Peachtree St SE",
+           "description": "Deep hole by the bus stop, please hurry"}
+
+
+@pytest.fixture
+def web(tmp_path):
+    return web_client(tmp_path)
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def requests_stored(uow):
+    with uow() as u:
+        return u.session.execute(select(ServiceRequest)).scalars().all()
+
+
+# -- the resident report form --------------------------------------------------------------
+@pytest.mark.parametrize("change, message", [
+    ({"attribute[SIZE]": ""}, "Please answer this question."),
+    ({"address_string": "", "lat": "", "long": ""}, "Tell us where"),
+    ({"email": "not-an-address"}, "This is not an email address"),
+    ({"phone": "12"}, "This is not a phone number"),
+    ({"notify_by": "email"}, "To hear by email, give your email address."),
+    ({"lat": "95", "long": "-84.38"}, "Coordinates must be a latitude"),
+    ({"attribute[DEPTH_CM]": "deep"}, "Please enter a number"),
+])
+def test_a_bad_report_comes_back_with_a_message_and_what_was_typed(web, change, message):
+    client, uow = web
+    response = client.form_post("/report/POTHOLE", "/report/POTHOLE", {**POTHOLE, **change})
+    assert response.status_code == 400
+    assert message in text(response)
+    assert "Deep hole by the bus stop, please hurry" in text(response)
+    assert requests_stored(uow) == []
+
+
+def test_a_bad_report_keeps_the_answers_and_contact_details(web):
+    client, _ = web
+    response = client.form_post("/report/SIDEWALK_DAMAGE", "/report/SIDEWALK_DAMAGE", {
+        "attribute[DAMAGE_TYPE]": ["cracked", "lifted"], "email": "ana@example.org", "first_name": "Ana"})
+    page = text(response)
+    assert response.status_code == 400
+    assert 'value="cracked" checked' in page and 'value="lifted" checked' in page
+    assert 'value="ana@example.org"' in page and 'value="Ana"' in page
+    assert "Please check what is marked below" in page
+
+
+def test_spanish_messages_for_spanish_visitors(web):
+    client, _ = web
+    client.get("/language/es")
+    response = client.form_post("/report/POTHOLE", "/report/POTHOLE", {**POTHOLE, "attribute[SIZE]": ""})
+    assert "Por favor, responda esta pregunta." in text(response)
+
+
+def test_a_known_address_gets_its_coordinates_and_the_report_is_filed(web):
+    client, uow = web
+    response = client.form_post("/report/POTHOLE", "/report/POTHOLE", {**POTHOLE, "email": "ana@example.org",
+                                                                       "notify_by": "email"})
+    assert response.status_code == 303 and "/track/" in response.headers["Location"]
+    [record] = requests_stored(uow)
+    assert (record.lat, record.long, record.channel) == (33.750066, -84.386745, "web")
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_the_form_kept(web):
+    client, uow = web
+    response = client.form_post("/report/POTHOLE", "/report/POTHOLE", {
+        **POTHOLE, "photo": (io.BytesIO(b"#!/bin/sh\necho hi\n"), "pothole.jpg", "image/jpeg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "This file is not a photo we can take" in text(response)
+    assert "Deep hole by the bus stop" in text(response)
+    assert requests_stored(uow) == []
+
+
+def test_a_photo_too_large_is_refused(tmp_path):
+    client, _ = web_client(tmp_path, MAX_UPLOAD_BYTES=1000)
+    response = client.form_post("/report/POTHOLE", "/report/POTHOLE", {
+        **POTHOLE, "photo": (io.BytesIO(b"\xff\xd8\xff" + b"0" * 5000), "big.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 400 and "The photo is larger than" in text(response)
+
+
+def test_tracking_bad_and_unknown_numbers(web):
+    client, _ = web
+    response = client.get("/track?id=hello")
+    assert response.status_code == 400 and "26-0000123" in text(response) and 'value="hello"' in text(response)
+    assert client.get("/track/26-9999999").status_code == 404
+
+
+def test_a_form_without_its_csrf_token_is_refused(web):
+    client, uow = web
+    response = client.post("/report/POTHOLE", data=POTHOLE)
+    assert response.status_code == 403 and "expired" in text(response)
+    assert requests_stored(uow) == []
+
+
+# -- the console ----------------------------------------------------------------------------
+def test_a_wrong_password_keeps_the_username(web):
+    client, _ = web
+    response = client.form_post("/console/signin", "/console/signin", {"username": "ana", "password": "nope"})
+    assert response.status_code == 401
+    assert "Wrong username or password" in text(response) and 'value="ana"' in text(response)
+
+
+def test_logging_an_answer_needs_a_topic_and_a_channel(web):
+    client, _ = web
+    client.sign_in()
+    response = client.form_post("/console", "/console/answers", {"topic": "", "channel": "phone"})
+    assert response.status_code == 400 and "Say what the caller asked" in text(response)
+    response = client.form_post("/console", "/console/answers", {"topic": "Dog licence", "channel": "fax"})
+    assert response.status_code == 400 and 'value="Dog licence"' in text(response)
+
+
+def test_filing_for_a_caller_with_bad_input(web):
+    client, uow = web
+    client.sign_in()
+    response = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {
+        "channel": "phone", "address_string": "47 Peachtree St SE", "phone": "555", "description": "By the bank"})
+    page = text(response)
+    assert response.status_code == 400
+    assert "Please answer this question." in page and "This is not a phone number" in page
+    assert "By the bank" in page and 'value="47 Peachtree St SE"' in page
+    assert requests_stored(uow) == []
+
+
+def test_attaching_needs_contact_details_and_an_open_request(web):
+    client, uow = web
+    client.sign_in()
+    filed = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {**POTHOLE, "channel": "phone"})
+    number = filed.headers["Location"].rsplit("/", 1)[1].split("?")[0]
+    response = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {
+        **POTHOLE, "channel": "phone", "attach": number, "first_name": "Bo"})
+    assert response.status_code == 400 and "needs an email address or a phone number" in text(response)
+    assert 'value="Bo"' in text(response)
+    response = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {
+        **POTHOLE, "channel": "phone", "attach": "26-9999999", "email": "bo@example.org"})
+    assert response.status_code == 400 and "There is no request with that number" in text(response)
+    with uow() as u:
+        assert u.session.execute(select(RequestFollower)).scalars().all() == []
+
+
+def test_a_duplicate_is_offered_before_filing_and_attaching_records_a_follower(web):
+    client, uow = web
+    client.sign_in()
+    first = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {**POTHOLE, "channel": "phone"})
+    number = first.headers["Location"].rsplit("/", 1)[1].split("?")[0]
+    offered = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {**POTHOLE, "channel": "phone"})
+    assert offered.status_code == 200 and f"Attach caller to {number}" in text(offered)
+    attached = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE", {
+        **POTHOLE, "channel": "phone", "attach": number, "email": "Bo@Example.org"})
+    assert attached.status_code == 303 and attached.headers["Location"].endswith(f"/console/requests/{number}?attached=1")
+    assert len(requests_stored(uow)) == 1
+    recorded = [e for e in outbox_events(uow) if e["event_type"] == "ReporterContactRecorded"]
+    assert recorded[-1]["data"]["service_request_id"] == number
+    assert recorded[-1]["data"]["email"] == "Bo@example.org" and recorded[-1]["data"]["notify_by"] == "email"
+    anyway = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE",
+                              {**POTHOLE, "channel": "walk_in", "action": "file_anyway"})
+    assert anyway.status_code == 303 and len(requests_stored(uow)) == 2
+
+
+def test_lookup_of_something_unreadable(web):
+    client, _ = web
+    client.sign_in()
+    response = client.get("/console/lookup?q=banana")
+    assert response.status_code == 400 and "Enter a tracking number" in text(response)
+    assert 'value="banana"' in text(response)
+
+
+def test_routing_by_hand_with_bad_input_and_with_routing_away(web):
+    client, _ = web
+    client.sign_in()
+    response = client.form_post("/console/triage", "/console/route",
+                                {"service_request_id": "abc", "department": "", "reason": "it is a tree"})
+    page = text(response)
+    assert response.status_code == 400
+    assert "Enter the tracking number" in page and "Choose the department." in page
+    assert 'value="it is a tree"' in page
+    response = client.form_post("/console/triage", "/console/route",
+                                {"service_request_id": "26-0000001", "department": "PW-STREETS", "reason": "tree"})
+    assert response.status_code == 503 and "routing service is not answering" in text(response)
+    assert 'value="26-0000001"' in text(response)
+
+
+def test_the_triage_page_says_when_routing_is_away(web):
+    client, _ = web
+    client.sign_in()
+    response = client.get("/console/triage")
+    assert response.status_code == 200 and "routing service is not answering" in text(response)
+
+
+def test_a_bad_article_keeps_what_was_typed(web):
+    client, _ = web
+    client.sign_in()
+    response = client.form_post("/console/knowledge/new", "/console/knowledge/new", {
+        "id": "kb-zoo", "question": "Zoo hours?", "answer": "", "valid_from": "next week"})
+    page = text(response)
+    assert response.status_code == 400
+    assert "a date as YYYY-MM-DD" in page and 'value="next week"' in page and 'value="Zoo hours?"' in page
+    response = client.form_post("/console/knowledge/new", "/console/knowledge/new", {
+        "id": "kb-library-hours", "question": "Zoo hours?", "answer": "9-5"})
+    assert response.status_code == 400 and "already used by another article" in text(response)
+
+
+def test_a_body_too_large_to_read_gets_a_clear_page_not_a_crash(web):
+    client, _ = web
+    token_page = client.get("/report/POTHOLE")
+    assert token_page.status_code == 200
+    response = client.post("/report/POTHOLE", data={"description": "x" * 13_000_000})
+    assert response.status_code == 413 and "too large" in text(response)
