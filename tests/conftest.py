@@ -2,3 +2,25 @@
 import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CITY311_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-extensions", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium driven by Playwright, one per test session (its sync API allows one)."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install -y chromium (or set CITY311_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

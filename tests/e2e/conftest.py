@@ -5,7 +5,6 @@ test itself (tests/support/bus.publish_raw), and the routing API the triage page
 calls is left unanswered on purpose.
 """
 import os
-import shutil
 
 import pytest
 
@@ -14,9 +13,6 @@ from tests.support.broker import isolated_vhost
 from tests.support.processes import free_port, nameko_process
 from tests.support.system import FAST
 
-CHROMIUM = os.environ.get("CITY311_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 
 @pytest.fixture(scope="session")
@@ -36,17 +32,6 @@ def intake(tmp_path_factory):
             yield process
         finally:
             process.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install -y chromium (or set CITY311_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Polling cursors: small JSON documents the caller stores as opaque text."""
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +36,14 @@ def read_time(system: str, cursor: str | None, key: str) -> datetime | None:
         log.warning("%s: bad time in cursor %r; starting from the initial lookback", system, cursor)
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def since_time(system: str, cursor: str | None, lookback: timedelta) -> datetime:
+    """Where a time-window poll starts: the cursor's ``since``, else ``lookback`` before now."""
+    return read_time(system, cursor, "since") or datetime.now(timezone.utc) - lookback
+
+
+def next_since(since: datetime, changed_at: list[datetime], overlap: timedelta) -> str:
+    """The cursor after a poll: ``overlap`` before the newest change seen (never before ``since``)."""
+    newest = max(changed_at, default=since)
+    return write_cursor(since=max(since, newest - overlap).isoformat())

@@ -3,8 +3,6 @@ facts reach the stream; the API, the export, Prometheus and the dashboard answer
 import csv
 import io
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +11,6 @@ from tests.support.bus import publish_raw
 from tests.support.waiting import wait_until
 from tests.unit.metrics.timed_events import at, timed
 
-CHROMIUM = Path("/usr/bin/chromium")
 PERSONAL = ("Ana", "404-555-0134", "resident@example.org", "Sample description", "55 Trinity")
 SID = "26-0999001"
 
@@ -67,37 +64,31 @@ def test_prometheus_business_gauges_over_http(metrics_service):
         assert name in text, name
 
 
-def test_the_dashboard_loads_with_data_and_no_console_errors(metrics_service):
+def test_the_dashboard_loads_with_data_and_no_console_errors(metrics_service, browser):
     if metrics_service.backend != "sqlite":
         pytest.skip("the page is the same on either database; checked once")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
-    if not CHROMIUM.exists() or not shutil.which(str(CHROMIUM)):
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)")
     problems, elsewhere = [], []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-extensions", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                metrics_service.url("/")) else (elsewhere.append(route.request.url), route.abort()))
-            page.goto(metrics_service.url("/"))
-            page.wait_for_selector("body[data-state=ready]", timeout=20_000)
-            tiles = page.locator("#kpis .tile .value").all_inner_texts()
-            districts = page.locator("#map path.district").count()
-            points = page.locator("#map circle.point").count()
-            equity_rows = page.locator("#equity-table tbody tr").count()
-            drawn = page.evaluate("Object.keys(Chart.instances).length")
-            page.select_option("#filter-district", "CD-01")
-            page.click("#filters button[type=submit]")
-            page.wait_for_selector("body[data-state=ready]", timeout=20_000)
-            filtered = page.locator("#kpis .tile .value").first.inner_text()
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+            metrics_service.url("/")) else (elsewhere.append(route.request.url), route.abort()))
+        page.goto(metrics_service.url("/"))
+        page.wait_for_selector("body[data-state=ready]", timeout=20_000)
+        tiles = page.locator("#kpis .tile .value").all_inner_texts()
+        districts = page.locator("#map path.district").count()
+        points = page.locator("#map circle.point").count()
+        equity_rows = page.locator("#equity-table tbody tr").count()
+        drawn = page.evaluate("Object.keys(Chart.instances).length")
+        page.select_option("#filter-district", "CD-01")
+        page.click("#filters button[type=submit]")
+        page.wait_for_selector("body[data-state=ready]", timeout=20_000)
+        filtered = page.locator("#kpis .tile .value").first.inner_text()
+    finally:
+        context.close()
     assert problems == [] and elsewhere == []
     assert int(tiles[0]) >= 100 and districts == 12 and points > 0 and equity_rows >= 12 and drawn == 5
     assert 0 < int(filtered) < int(tiles[0])
