@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
-export PYTHONWARNINGS ?= ignore::DeprecationWarning
+# eventlet announces its own deprecation at import (category Warning, from the module importing it)
+export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::Warning:nameko.extensions
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test bench install migrate broker clean

@@ -14,6 +14,9 @@ ENDPOINTS = [
     ("Public Works – Streets (simulated)", "http://localhost:9001/admin/workorders"),
     ("Watershed Management (simulated)", "http://localhost:9002/admin/workorders"),
     ("Solid Waste (simulated)", "http://localhost:9003/admin/workorders"),
+    ("Parks & Recreation – Forestry (simulated)", "http://localhost:9004/admin/workorders"),
+    ("Transportation (simulated)", "http://localhost:9005/admin/workorders"),
+    ("Code Enforcement (simulated)", "http://localhost:9006/admin/workorders"),
     ("mail catch-all (caught mail)", "http://localhost:8025/"),
     ("SMS gateway (sent texts)", "http://localhost:8026/api/messages"),
 ]
@@ -35,7 +38,7 @@ def main(timeout=120):
         time.sleep(1)
     for name, url in ENDPOINTS:
         mark = "NOT ANSWERING" if (name, url) in pending else "ok"
-        print(f"  {name:38} {url}  [{mark}]")
+        print(f"  {name:42} {url}  [{mark}]")
     print("city311 is up. File a request:  curl -s -X POST http://localhost:8311/open311/v2/requests.json "
           "-d api_key=dev-web-key -d service_code=POTHOLE -d lat=33.7490 -d long=-84.3880 "
           "-d attribute[SIZE]=large -d 'description=Deep pothole'      (Ctrl-C stops everything)")

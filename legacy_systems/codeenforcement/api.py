@@ -87,7 +87,8 @@ class CaseApi:
         unauthorized = self._tokens.problem_with(request.headers.get("Authorization", "").removeprefix("Bearer "))
         if unauthorized:
             response = problem(401, "Unauthorized", f"Bearer token {unauthorized}", "UNAUTHORIZED")
-            response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="token {unauthorized}"'
+            response.headers["WWW-Authenticate"] = \
+                f'Bearer error="invalid_token", error_description="token {unauthorized}"'
             return response
         try:
             return self._resource(request, endpoint, values)

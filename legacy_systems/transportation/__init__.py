@@ -1,1 +1,1 @@
-"""Transportation: simulated work-order system exchanging OAGIS-style XML documents over its own RabbitMQ queues (admin on port 9005)."""
+"""Transportation: simulated work-order system trading OAGIS-style XML documents on its own queues (port 9005)."""

@@ -98,6 +98,7 @@ def create_vhost(uri: str) -> bool:
                   "an existing vhost (the queue names carry a 'transportation.' prefix)", vhost, vhost)
         return False
     log.info("creating vhost %r", vhost)
-    for command in (["add_vhost", vhost], ["set_permissions", "-p", vhost, parsed.username or "guest", ".*", ".*", ".*"]):
+    user = parsed.username or "guest"
+    for command in (["add_vhost", vhost], ["set_permissions", "-p", vhost, user, ".*", ".*", ".*"]):
         subprocess.run(["rabbitmqctl", *command], capture_output=True, timeout=60, check=False)
     return True

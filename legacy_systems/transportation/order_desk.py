@@ -59,8 +59,8 @@ class OrderDesk:
             if on_file:
                 return self._refusal(document, "DUPLICATE_REFERENCE",
                                      f"Reference already on file as {on_file[0]['legacy_id']}", on_file[0])
-            return acknowledgement(document, True, rules.create(reference, _required(document, "MaintenanceOrderTypeCode"),
-                                                                self._details(document)))
+            order_type = _required(document, "MaintenanceOrderTypeCode")
+            return acknowledgement(document, True, rules.create(reference, order_type, self._details(document)))
         except BusinessRuleError as rejection:
             return self._refusal(document, rejection.code, rejection.reason)
 

@@ -1,5 +1,6 @@
 """nameko dependencies of intake: the jurisdiction's catalog and settings, loaded once at start-up."""
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -20,6 +21,26 @@ class Jurisdiction:
     changeset: object
 
 
+def parse_api_keys(text):
+    """OPEN311_API_KEYS, "key=application,key=application": replaces the jurisdiction file's keys when set.
+
+    A malformed value stops start-up (ValueError naming the entry): a typo must not
+    leave every client application locked out, or the development keys in force.
+    """
+    if not text or not str(text).strip():
+        return []
+    keys, seen = [], set()
+    for entry in str(text).split(","):
+        key, sep, application = (part.strip() for part in entry.partition("="))
+        if not sep or not key or not application:
+            raise ValueError(f"OPEN311_API_KEYS: {entry.strip()!r} is not key=application")
+        if key in seen:
+            raise ValueError(f"OPEN311_API_KEYS: key for {application!r} is listed twice")
+        seen.add(key)
+        keys.append({"key": key, "application": application})
+    return keys
+
+
 class JurisdictionProvider(DependencyProvider):
     """Reads jurisdiction.yaml and services.yaml; a broken file stops start-up with its reason."""
 
@@ -28,10 +49,10 @@ class JurisdictionProvider(DependencyProvider):
         with open(folder / "jurisdiction.yaml") as handle:
             settings = yaml.safe_load(handle)
         services_file = folder / "services.yaml"
-        from datetime import datetime, timezone
+        api_keys = parse_api_keys(config.get("OPEN311_API_KEYS")) or settings.get("api_keys", [])
         self.jurisdiction = Jurisdiction(
             jurisdiction_id=settings["jurisdiction_id"], name=settings["name"],
-            timezone=ZoneInfo(settings.get("timezone", "UTC")), api_keys=settings.get("api_keys", []),
+            timezone=ZoneInfo(settings.get("timezone", "UTC")), api_keys=api_keys,
             catalog=load_catalog_file(services_file),
             changeset=datetime.fromtimestamp(services_file.stat().st_mtime, timezone.utc))
 

@@ -62,6 +62,7 @@ def routed(uow, event):
         return
     record.department, record.district = data["department"], data.get("district")
     record.neighbourhood = data.get("neighbourhood")
+    record.parent_request_id = None  # routed on its own: no longer a duplicate (e.g. staff un-marked it)
     how = " (by hand)" if data.get("manual") else ""
     _change(uow, record, "routed", f"Routed to {data['department_name']}{how}.",
             when=_at(event["occurred_at"]), agency=data["department_name"], expected=_at(data.get("due_at")))

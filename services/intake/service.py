@@ -7,17 +7,19 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.intake import public_record, store
+from services.intake.channels import entrypoints as channels
 from services.intake.dependencies import JurisdictionProvider
 from services.intake.open311.access import check_api_key, check_jurisdiction
 from services.intake.open311.catalog_documents import service_definition_document, services_document
 from services.intake.open311.discovery import discovery_document
 from services.intake.open311.errors import Open311Error
 from services.intake.open311.params import decode_params
+from services.intake.open311.resources import allowed_methods, check_method
 from services.intake.open311.parsing import parse_new_request
 from services.intake.open311.openapi import openapi_json
 from services.intake.open311.queries import flag, parse_request_query
 from services.intake.open311.rendering import created_document, requests_document, tokens_document
-from services.intake.open311.responses import answer, error_response
+from services.intake.open311.responses import answer_query, error_response
 from services.intake.web import entrypoints as web
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
@@ -26,11 +28,26 @@ from shared.structured_logging import LogContext, configure
 configure("intake")
 log = structlog.get_logger("city311.intake")
 MAX_BODY_BYTES = 2_000_000
+FORM_TYPE = "application/x-www-form-urlencoded"
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
         "Access-Control-Allow-Headers": "Content-Type"}
 
 
-class IntakeService(web.WebPages):
+def posted_form(request):
+    """The POSTed form, read strictly as UTF-8; at most MAX_BODY_BYTES, whether sent whole or chunked."""
+    if request.mimetype not in ("", FORM_TYPE):
+        raise Open311Error.bad_request(f"send POST requests as {FORM_TYPE}, not {request.mimetype}")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise Open311Error.bad_request(f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    # werkzeug reads no body without a Content-Length; the server's input decodes chunked bodies.
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    body = (request.environ["wsgi.input"] if chunked else request.stream).read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Open311Error.bad_request(f"the request body is larger than {MAX_BODY_BYTES:,} bytes")
+    return decode_params(body)
+
+
+class IntakeService(web.WebPages, channels.ChannelIntake):
     name = "intake"
 
     uow = UnitOfWorkProvider()
@@ -40,25 +57,21 @@ class IntakeService(web.WebPages):
     # -- Open311 over HTTP -------------------------------------------------------------
     @http("GET", "/open311/discovery.<string:fmt>")
     def discovery(self, request, fmt):
-        j = self.jurisdiction
-        return self._respond(f"discovery.{fmt}", request.args, lambda _stem: discovery_document(
-            f"{request.host_url}open311/v2/", j.changeset, "311 (sample data)", f"{request.host_url}"))
+        return self._respond(request, f"discovery.{fmt}", f"discovery.{fmt}",
+                             lambda stem, params: self._discovery(request))
 
     @http("GET", "/open311/v2/<path:path>")
     def get_resource(self, request, path):
-        return self._respond(path, request.args, lambda stem: self._read(stem, request.args))
+        return self._respond(request, f"v2/{path}", path, lambda stem, params: self._read(request, stem, params))
 
     @http("POST", "/open311/v2/<path:path>")
     def post_resource(self, request, path):
-        def build(stem):
-            if stem != "requests":
-                raise Open311Error.not_found(f"POST is only for requests, not {stem}")
-            if (request.content_length or 0) > MAX_BODY_BYTES:
-                raise Open311Error.bad_request(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-            params = decode_params(request.get_data(cache=False))
-            params.update((k, v) for k, v in request.args.items(multi=True) if k not in params)
-            return self._file(params)
-        return self._respond(path, request.args, build)
+        def build(stem, params):
+            check_method(f"v2/{path}", "POST")
+            form = posted_form(request)
+            form.update((k, v) for k, v in params.items(multi=True) if k not in form)
+            return self._file(form)
+        return self._respond(request, f"v2/{path}", path, build)
 
     @http("GET", "/open311/openapi.json")
     def openapi(self, request):
@@ -69,18 +82,36 @@ class IntakeService(web.WebPages):
     def preflight(self, request, path):
         return 204, CORS, ""
 
-    def _respond(self, path, params, build):
+    @http("GET,POST,PUT,PATCH,DELETE", "/open311/")
+    @http("GET,POST,PUT,PATCH,DELETE", "/open311/<path:path>")
+    def elsewhere(self, request, path=""):
+        """Anything else under /open311/: an Open311 404 or 405, never the web server's HTML page."""
+        def build(stem, params):
+            check_method(path, request.method)
+            raise Open311Error.not_found(f"no such resource: {path}")
+        return self._respond(request, path, path, build)
+
+    def _respond(self, request, resource, path, build):
         try:
-            status, body, content_type = answer(path, params, build)
+            status, body, content_type = answer_query(path, request.query_string, build)
         except Exception:
             log.exception("unexpected error serving Open311", path=path)
             status, body, content_type = error_response(
                 Open311Error(500, 500, "internal error; the request was not processed"), "json")
-        return Response(body, status=status, headers={**CORS, "Content-Type": content_type})
+        headers = {**CORS, "Content-Type": content_type}
+        if status == 405:
+            headers["Allow"] = ", ".join((*allowed_methods(resource), "OPTIONS"))
+        return Response(body, status=status, headers=headers)
 
-    def _read(self, stem, params):
+    def _discovery(self, request):
+        return discovery_document(f"{request.host_url}open311/v2/", self.jurisdiction.changeset,
+                                  "311 (sample data)", request.host_url)
+
+    def _read(self, request, stem, params):
         j = self.jurisdiction
         check_jurisdiction(params, j.jurisdiction_id)
+        if stem == "discovery":
+            return self._discovery(request)
         if stem == "services":
             return services_document(j.catalog)
         if stem.startswith("services/"):
@@ -119,10 +150,10 @@ class IntakeService(web.WebPages):
         with self.uow() as uow:
             record = store.file_request(uow, new, service, j.jurisdiction_id, channel=application,
                                         application=application)
-            service_request_id = record.service_request_id
+            service_request_id, token = record.service_request_id, record.token
         structlog.contextvars.bind_contextvars(correlation_id=service_request_id)
         log.info("service request accepted", service_code=new.service_code, channel=application)
-        return created_document(service_request_id, "Thank you. Track your request with its number.")
+        return created_document(service_request_id, "Thank you. Track your request with its number.", token)
 
     @http("GET", "/health")
     def health(self, request):

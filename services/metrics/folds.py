@@ -70,12 +70,14 @@ def request_routed(fact, data, at):
         fact.department, fact.department_name = data["department"], data["department_name"]
         fact.district, fact.neighbourhood = data.get("district"), data.get("neighbourhood")
         fact.priority, fact.due_at = data["priority"], when(data.get("due_at"))
+        fact.duplicate_of = None  # routed on its own after all (staff un-marked a false duplicate)
     fact.service_code = fact.service_code or data["service_code"]
     _locate(fact, data)
 
 
 def duplicate_detected(fact, data, at):
-    fact.duplicate_of = data["parent_request_id"]
+    if _newer(fact, "route_decided_at", at):  # a later routing decision (un-marked) wins
+        fact.duplicate_of = data["parent_request_id"]
 
 
 def needs_triage(fact, data, at):

@@ -46,6 +46,7 @@ def request_routed(uow, event, now=None):
     data = event["data"]
     request = lock_request(uow.session, data["service_request_id"], now or _now())
     request.priority, request.department_name = data["priority"], data["department_name"]
+    request.parent_request_id = None  # routed on its own: it no longer follows a parent (false duplicate)
 
 
 def duplicate_detected(uow, event, now=None):

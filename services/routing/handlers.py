@@ -1,13 +1,11 @@
-"""Routing handlers: decide for each new request, keep the open set, work the triage list."""
+"""Routing's event handlers: decide for each new request, keep the set of open requests."""
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from services.routing.domain.decision import (Duplicate, Routed, RoutingRequest, decide, locate_request,
-                                             route_manually)
+from services.routing.domain.decision import Duplicate, Routed, RoutingRequest, decide, locate_request
 from services.routing.domain.duplicates import OpenRequest
-from services.routing.domain.service_levels import ServiceLevel
 from services.routing.domain.triage import NeedsTriage, TriageReason
 from services.routing.models import RoutedRequest
 
@@ -15,13 +13,15 @@ CONSUMER = "routing"
 # Only open requests this close (degrees, ~1.1 km) and recent can be parents; the domain checks precisely.
 NEARBY_DEGREES = 0.01
 DUPLICATE_HORIZON = timedelta(days=30)
+EXPLANATION_LIMIT = 1000  # RequestRouted.explanation
 
 
 def _now():
     return datetime.now(timezone.utc)
 
 
-def _aware(value):
+def aware(value):
+    """SQLite hands back naive datetimes; everything routing stores is UTC."""
     return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -34,7 +34,7 @@ def route_request(uow, event, jurisdiction):
                              datetime.fromisoformat(data["requested_at"]), data.get("attributes") or {},
                              data.get("lat"), data.get("long"), data.get("address"))
     row = RoutedRequest(service_request_id=request.service_request_id, service_code=request.service_code,
-                        attributes=request.attributes, description=data.get("description") or "",
+                        service_name=data["service_name"], attributes=request.attributes, description=data.get("description") or "",
                         address=request.address, lat=request.lat, long=request.long,
                         requested_at=request.requested_at, outcome="pending", open=True,
                         decided_by="routing", decided_at=_now())
@@ -53,17 +53,17 @@ def _open_near(session, request, jurisdiction):
         RoutedRequest.lat.between(place.lat - NEARBY_DEGREES, place.lat + NEARBY_DEGREES),
         RoutedRequest.long.between(place.long - NEARBY_DEGREES, place.long + NEARBY_DEGREES),
         RoutedRequest.requested_at >= request.requested_at - DUPLICATE_HORIZON)).scalars()
-    return [OpenRequest(r.service_request_id, r.service_code, r.lat, r.long, _aware(r.requested_at),
+    return [OpenRequest(r.service_request_id, r.service_code, r.lat, r.long, aware(r.requested_at),
                         priority=r.priority) for r in rows]
 
 
 def _apply(uow, row, outcome):
     if isinstance(outcome, Routed):
-        _routed(uow, row, outcome)
+        record_routed(uow, row, outcome)
     elif isinstance(outcome, Duplicate):
         _duplicate(uow, row, outcome)
     else:
-        _triage(uow, row, outcome)
+        record_triage(uow, row, outcome)
 
 
 def _place(row, place):
@@ -72,8 +72,9 @@ def _place(row, place):
         row.district, row.neighbourhood = place.district, place.neighbourhood
 
 
-def _routed(uow, row, routed, routed_by="routing"):
-    decision = routed.decision
+def record_routed(uow, row, routed, routed_by="routing"):
+    """Keep the decision (to explain it later) and publish RequestRouted."""
+    decision = dataclasses.replace(routed.decision, explanation=_fit(routed.decision.explanation))
     _place(row, routed.place)
     row.outcome, row.department, row.work_order_system = "routed", decision.department, decision.work_order_system
     row.priority, row.due_at, row.rule_id = decision.priority, routed.due_at, decision.rule_id
@@ -86,7 +87,8 @@ def _routed(uow, row, routed, routed_by="routing"):
         "district": row.district, "neighbourhood": row.neighbourhood,
         "due_at": routed.due_at.isoformat(), "rule_id": decision.rule_id,
         "explanation": decision.explanation, "routed_by": routed_by, "manual": routed.manual,
-        "description": row.description, "address": row.address, "lat": row.lat, "long": row.long},
+        "description": row.description, "service_name": row.service_name, "attributes": row.attributes or {},
+        "address": row.address, "lat": row.lat, "long": row.long},
         correlation_id=row.service_request_id)
 
 
@@ -100,7 +102,13 @@ def _duplicate(uow, row, duplicate):
         correlation_id=row.service_request_id)
 
 
-def _triage(uow, row, triage):
+def _fit(explanation):
+    """RequestRouted carries at most EXPLANATION_LIMIT characters of explanation."""
+    return explanation if len(explanation) <= EXPLANATION_LIMIT else explanation[:EXPLANATION_LIMIT - 1] + "…"
+
+
+def record_triage(uow, row, triage):
+    """Put the request on the triage list with its reason and publish RequestNeedsTriage."""
     row.outcome, row.district, row.neighbourhood = "triage", triage.district, triage.neighbourhood
     row.triage_reason_code, row.triage_reason = triage.reason_code.value, triage.reason
     uow.publish("RequestNeedsTriage", {
@@ -109,11 +117,12 @@ def _triage(uow, row, triage):
 
 
 def work_order_closed(uow, event):
-    """A closed request can no longer be anyone's parent."""
+    """A closed request can no longer be anyone's parent; its duplicates close with it."""
     if not uow.claim(event, f"{CONSUMER}.work_order_closed"):
         return
-    row = uow.session.get(RoutedRequest, event["data"]["service_request_id"])
-    if row is not None:
+    closed = event["data"]["service_request_id"]
+    for row in uow.session.execute(select(RoutedRequest).where(
+            (RoutedRequest.service_request_id == closed) | (RoutedRequest.parent_request_id == closed))).scalars():
         row.open = False
 
 
@@ -124,8 +133,8 @@ def work_order_failed(uow, event):
     row = uow.session.get(RoutedRequest, event["data"]["service_request_id"])
     if row is None:
         raise LookupError(f"no routed request {event['data']['service_request_id']}")
-    _triage(uow, row, NeedsTriage(TriageReason.WORK_ORDER_FAILED, event["data"]["reason"],
-                                  row.district, row.neighbourhood))
+    record_triage(uow, row, NeedsTriage(TriageReason.WORK_ORDER_FAILED, event["data"]["reason"],
+                                        row.district, row.neighbourhood))
 
 
 def work_order_created(uow, event):
@@ -135,47 +144,3 @@ def work_order_created(uow, event):
     row = uow.session.get(RoutedRequest, event["data"]["service_request_id"])
     if row is not None and row.triage_reason_code == TriageReason.WORK_ORDER_FAILED.value:
         row.outcome, row.triage_reason_code, row.triage_reason = "routed", None, None
-
-
-class UnknownRequest(LookupError):
-    pass
-
-
-def triage_list(session):
-    """Requests waiting for a person, oldest first."""
-    rows = session.execute(select(RoutedRequest).where(RoutedRequest.outcome == "triage", RoutedRequest.open.is_(True))
-                           .order_by(RoutedRequest.requested_at)).scalars()
-    return [{"service_request_id": r.service_request_id, "service_code": r.service_code,
-             "reason_code": r.triage_reason_code, "reason": r.triage_reason, "address": r.address,
-             "lat": r.lat, "long": r.long, "district": r.district,
-             "requested_at": _aware(r.requested_at).isoformat()} for r in rows]
-
-
-MANUAL_SERVICE_LEVEL = ServiceLevel("business_days", 3)
-
-
-def route_by_hand(uow, jurisdiction, service_request_id, department, staff, reason, priority="normal"):
-    """Staff route (or re-route) a request; RequestRouted says who did it and why.
-
-    The service level is the one the rules give this service, or three business days.
-    """
-    row = uow.session.get(RoutedRequest, service_request_id)
-    if row is None:
-        raise UnknownRequest(f"routing knows no request {service_request_id}")
-    if department not in jurisdiction.departments:
-        raise ValueError(f"unknown department {department!r}; known: {', '.join(sorted(jurisdiction.departments))}")
-    request = RoutingRequest(row.service_request_id, row.service_code, _aware(row.requested_at),
-                             row.attributes or {}, row.lat, row.long, row.address)
-    routed = route_manually(request, jurisdiction, department, priority,
-                            _service_level(request, jurisdiction), staff)
-    explained = dataclasses.replace(routed.decision, explanation=f"Routed by hand by {staff}: {reason}")
-    _routed(uow, row, dataclasses.replace(routed, decision=explained), routed_by=staff)
-    return row.department
-
-
-def _service_level(request, jurisdiction):
-    place = locate_request(request, jurisdiction)
-    if isinstance(place, NeedsTriage):
-        return MANUAL_SERVICE_LEVEL
-    decision = jurisdiction.rulebook.route(request, place.location)
-    return MANUAL_SERVICE_LEVEL if isinstance(decision, NeedsTriage) else decision.service_level

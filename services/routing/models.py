@@ -14,6 +14,7 @@ class RoutedRequest(Base):
     __tablename__ = "routed_requests"
     service_request_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     service_code: Mapped[str] = mapped_column(String(60), index=True)
+    service_name: Mapped[str | None] = mapped_column(String(200))
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     description: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str | None] = mapped_column(String(500))

@@ -3,7 +3,7 @@ import json
 
 from nameko.web.handlers import http
 
-from services.routing import handlers
+from services.routing import handlers, triage_desk
 from services.routing.dependencies import JurisdictionProvider
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
@@ -12,9 +12,15 @@ from shared.structured_logging import LogContext, configure
 configure("routing")
 JSON = {"Content-Type": "application/json"}
 
+ERROR_STATUS = {triage_desk.BadInput: 400, triage_desk.UnknownRequest: 404, triage_desk.Conflict: 409}
 
-def _error(status, message):
-    return status, JSON, json.dumps({"error": message})
+
+def _answer(action):
+    """Run a staff API action; its known errors become 400/404/409 with {"error": why}, never a 500."""
+    try:
+        return 200, JSON, json.dumps(action())
+    except tuple(ERROR_STATUS) as exc:
+        return ERROR_STATUS[type(exc)], JSON, json.dumps({"error": str(exc)})
 
 
 class RoutingService:
@@ -47,23 +53,32 @@ class RoutingService:
     @http("GET", "/api/triage")
     def get_triage(self, request):
         with self.uow() as uow:
-            return 200, JSON, json.dumps({"triage": handlers.triage_list(uow.session)})
+            return 200, JSON, json.dumps({"triage": triage_desk.triage_list(uow.session)})
+
+    @http("GET", "/api/requests/<string:service_request_id>")
+    def get_decision(self, request, service_request_id):
+        """Why a request went where it went: outcome, rule, explanation, who and when."""
+        def read():
+            with self.uow() as uow:
+                return triage_desk.decision_record(uow.session, service_request_id)
+        return _answer(read)
 
     @http("POST", "/api/requests/<string:service_request_id>/route")
     def route_by_hand(self, request, service_request_id):
-        try:
-            body = json.loads(request.get_data(as_text=True) or "{}")
-            missing = [k for k in ("department", "staff", "reason") if not body.get(k)]
-            if missing:
-                return _error(400, f"missing: {', '.join(missing)}")
+        """Route a triaged request, or re-route one: {"department", "staff", "reason"[, "priority"]}."""
+        return self._staff_action(request, service_request_id, triage_desk.route_by_hand, needs_department=True)
+
+    @http("POST", "/api/requests/<string:service_request_id>/not-duplicate")
+    def not_a_duplicate(self, request, service_request_id):
+        """Un-mark a false duplicate: {"staff", "reason"}; the rules route it as a request of its own."""
+        return self._staff_action(request, service_request_id, triage_desk.not_a_duplicate, needs_department=False)
+
+    def _staff_action(self, request, service_request_id, act, needs_department):
+        def run():
+            action = triage_desk.read_staff_action(request.get_data(as_text=True), needs_department)
             with self.uow() as uow:
-                department = handlers.route_by_hand(uow, self.jurisdiction, service_request_id, body["department"],
-                                                    body["staff"], body["reason"], body.get("priority", "normal"))
-        except ValueError as exc:   # bad JSON, unknown department, bad priority
-            return _error(400, str(exc))
-        except handlers.UnknownRequest as exc:
-            return _error(404, str(exc))
-        return 200, JSON, json.dumps({"service_request_id": service_request_id, "department": department})
+                return act(uow, self.jurisdiction, service_request_id, action)
+        return _answer(run)
 
     @http("GET", "/health")
     def health(self, request):

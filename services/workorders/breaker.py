@@ -33,7 +33,7 @@ class CircuitBreaker:
         """Raise CircuitOpen unless a call may go to the system now."""
         state = self.state
         if state == "open" or (state == "half_open" and self._trial_running):
-            raise CircuitOpen(f"{self.name} is failing; calls held back for up to {self.cooldown:g}s")
+            raise CircuitOpen(f"failing; calls held back for up to {self.cooldown:g}s")
         self._trial_running = state == "half_open"
 
     def succeeded(self):

@@ -20,7 +20,7 @@ class GuardedSystem:
         try:
             self.breaker.check()
         except CircuitOpen as exc:
-            raise TransientError(str(exc)) from None
+            raise TransientError(self.name, str(exc)) from None
         try:
             result = getattr(self.client, method)(*args)
         except TransientError:

@@ -4,13 +4,20 @@ Creating a work order spans a network call we cannot roll back, so it is split:
 `claim_link` (our intent, committed first) → the legacy call, outside any
 transaction → `confirm_created`. A crash between the call and the confirm is
 healed by the retry looking the work order up by our tracking id first.
+
+Several workorders processes may run as competing consumers, and the same
+RequestRouted can reach two of them (a redelivery, a relay publishing twice).
+So whoever is about to call the legacy system first takes the link's lease
+(a conditional UPDATE: exactly one transaction wins); the others leave the
+request alone. A lease left by a process that died runs out, and the resend
+timer takes the request up again — looking it up before creating, as always.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
-from services.workorders.adapters.base import WorkOrderRequest
+from services.workorders.adapters.base import LegacyWorkOrder, WorkOrderRequest
 from services.workorders.models import AppliedUpdate, SyncCursor, WorkOrderLink
 
 REQUEST_FIELDS = ("service_request_id", "service_code", "description", "address", "lat", "long", "priority")
@@ -36,28 +43,64 @@ def _request(link):
     return WorkOrderRequest(**{**link.request, "description": link.request.get("description") or ""})
 
 
-def claim_link(uow, event):
-    """Record the intent to create this request's work order; None when there is nothing to do.
+def claim_link(uow, event, lease_seconds):
+    """Record the intent to create this request's work order, and take its lease; None when there is nothing to do.
 
     Nothing to do: it already has its work order in that system, it failed for
-    good, or the event is older than the routing decision already applied (a
-    late redelivery must not undo a re-route).
+    good, the event is older than the routing decision already applied (a late
+    redelivery must not undo a re-route), or another process holds the lease
+    (it is creating the work order now, or died and the resend timer will finish).
     """
     data, routed_at = event["data"], datetime.fromisoformat(event["occurred_at"])
     link = uow.session.get(WorkOrderLink, data["service_request_id"])
     request = {key: data.get(key) for key in REQUEST_FIELDS}
-    if link is None:
+    request["description"] = work_description(data)
+    if link is None:  # a concurrent insert of the same request fails on the primary key, and is retried
         link = WorkOrderLink(service_request_id=data["service_request_id"], work_order_system=data["work_order_system"],
                              state="pending", request=request, attempts=0, failure_permanent=False,
-                             routed_at=routed_at, created_at=_now(), updated_at=_now())
+                             routed_at=routed_at, lease_until=_now() + timedelta(seconds=lease_seconds),
+                             created_at=_now(), updated_at=_now())
         uow.session.add(link)
         return Pending(link.work_order_system, _request(link))
     if _aware(link.routed_at) and routed_at < _aware(link.routed_at):
         return None
-    if link.work_order_system != data["work_order_system"]:
+    rerouted = link.work_order_system != data["work_order_system"]
+    if not (rerouted or link.state == "pending"):
+        link.routed_at = routed_at
+        return None
+    if not take_lease(uow, link.service_request_id, lease_seconds):
+        return None
+    if rerouted:
         return _reroute(link, data, request, routed_at)
     link.routed_at = routed_at
-    return Pending(link.work_order_system, _request(link)) if link.state == "pending" else None
+    return Pending(link.work_order_system, _request(link))
+
+
+def take_lease(uow, service_request_id, seconds):
+    """True when this transaction now holds the request's lease (nobody held it, or it ran out)."""
+    now = _now()
+    taken = uow.session.execute(
+        update(WorkOrderLink)
+        .where(WorkOrderLink.service_request_id == service_request_id,
+               or_(WorkOrderLink.lease_until.is_(None), WorkOrderLink.lease_until < now))
+        .values(lease_until=now + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False))
+    return taken.rowcount == 1
+
+
+def release(uow, service_request_id):
+    """Give the lease back (the legacy call ended without a result to record)."""
+    uow.session.execute(update(WorkOrderLink).where(WorkOrderLink.service_request_id == service_request_id)
+                        .values(lease_until=None).execution_options(synchronize_session=False))
+
+
+def work_description(data):
+    """What the crew reads: the resident's words, else the service and its answers (Open311 makes them optional)."""
+    answers = "; ".join(f"{code}: {', '.join(v) if isinstance(v, list) else v}"
+                        for code, v in sorted((data.get("attributes") or {}).items()))
+    told = (data.get("description") or "").strip()
+    what = told or f"{data.get('service_name') or data['service_code']} reported to 311."
+    return f"{what}\n\nAnswers: {answers}" if answers else what
 
 
 def _reroute(link, data, request, routed_at):
@@ -75,11 +118,17 @@ def confirm_created(uow, service_request_id, legacy):
     if link.state == "created" and link.legacy_id == legacy.legacy_id:
         return
     link.state, link.legacy_id, link.legacy_status = "created", legacy.legacy_id, legacy.legacy_status
-    link.failure_permanent, link.updated_at = False, _now()
+    link.failure_permanent, link.updated_at, link.lease_until = False, _now(), None
     uow.publish("WorkOrderCreated", {
         "service_request_id": link.service_request_id, "work_order_system": link.work_order_system,
         "legacy_id": legacy.legacy_id, "created_at": link.updated_at.isoformat()},
         correlation_id=link.service_request_id)
+
+
+def merge_target(uow, parent_request_id):
+    """The parent's link, for telling its system of a duplicate; None when the parent has no work order here."""
+    link = uow.session.get(WorkOrderLink, parent_request_id)
+    return link if link is not None and link.state in ("pending", "created") else None
 
 
 def record_failure(uow, service_request_id, reason, budget, permanent):
@@ -89,7 +138,7 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
     """
     link = uow.session.get(WorkOrderLink, service_request_id)
     link.attempts += 1
-    link.last_error, link.updated_at = reason[:2000], _now()
+    link.last_error, link.updated_at, link.lease_until = reason[:2000], _now(), None
     final = permanent or link.attempts >= budget
     if final and link.state != "failed":
         link.state, link.failure_permanent = "failed", permanent
@@ -101,9 +150,10 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
 
 
 def resendable(uow, limit=50):
-    """Links that failed for a transient reason: sent again once their system answers."""
-    rows = uow.session.execute(select(WorkOrderLink).where(
-        WorkOrderLink.state == "failed", WorkOrderLink.failure_permanent.is_(False))
+    """Links to send again: failed for a transient reason, or left pending by a process whose lease ran out."""
+    rows = uow.session.execute(select(WorkOrderLink).where(or_(
+        (WorkOrderLink.state == "failed") & WorkOrderLink.failure_permanent.is_(False),
+        (WorkOrderLink.state == "pending") & (WorkOrderLink.lease_until < _now())))
         .order_by(WorkOrderLink.updated_at).limit(limit)).scalars()
     return [Pending(link.work_order_system, _request(link)) for link in rows]
 
@@ -111,7 +161,7 @@ def resendable(uow, limit=50):
 def mark_rejected(uow, service_request_id, reason):
     """A resend the system refused outright: stop resending; staff decide from the triage list."""
     link = uow.session.get(WorkOrderLink, service_request_id)
-    link.failure_permanent, link.last_error, link.updated_at = True, reason[:2000], _now()
+    link.failure_permanent, link.last_error, link.updated_at, link.lease_until = True, reason[:2000], _now(), None
 
 
 def read_cursor(uow, system):
@@ -135,11 +185,24 @@ def apply_change(uow, system, change):
     uow.session.add(AppliedUpdate(update_id=change.change_id,
                                   service_request_id=change.external_reference, applied_at=_now()))
     link = uow.session.get(WorkOrderLink, change.external_reference)
+    if _created_unconfirmed(link, system, change):
+        # The system has a work order under our tracking id that our create has not confirmed yet (a process
+        # died between the create and the commit, or the create's answer was lost): it is ours; adopt it
+        # now, or this change would be dropped and the cursor move past it for good.
+        confirm_created(uow, link.service_request_id, LegacyWorkOrder(change.legacy_id, change.external_reference,
+                                                                      change.legacy_status))
     if link is None or link.legacy_id != change.legacy_id or _superseded(link, change):
         return  # not ours, a work order left behind by a re-route, or older than what we have
     link.status, link.legacy_status = change.status, change.legacy_status
     link.status_changed_at, link.updated_at = change.changed_at, _now()
     _publish_change(uow, system, link, change)
+
+
+def _created_unconfirmed(link, system, change):
+    """A change about a work order we asked this system for and have not linked yet (not one a re-route left)."""
+    return (link is not None and link.legacy_id is None and link.work_order_system == system
+            and (link.state == "pending" or (link.state == "failed" and not link.failure_permanent))
+            and change.status != "cancelled" and change.legacy_id != link.previous_legacy_id)
 
 
 def _superseded(link, change):

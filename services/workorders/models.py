@@ -26,6 +26,8 @@ class WorkOrderLink(Base):
     status: Mapped[str | None] = mapped_column(String(20))
     legacy_status: Mapped[str | None] = mapped_column(String(80))
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who may talk to the legacy system about this request: one process at a time, until then.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

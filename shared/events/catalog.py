@@ -1,13 +1,15 @@
 """The event catalog: every event type, its producer, version and contract.
 
 A new version of an event is a new schema class and a new row; consumers keep
-accepting the versions still listed here.
+accepting the versions still listed here. MESSAGES lists the bus's other
+messages: plain JSON that outside systems (intake channels, department
+systems) exchange with the city, each on its own exchange and routing key.
 """
 from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from shared.events import intake, notifications, routing, workorders
+from shared.events import channels, departments, intake, notifications, routing, workorders
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,57 @@ CATALOG = {
         _contract("NotificationSent", 1, "notifications", notifications.NotificationSentV1),
         _contract("NotificationFailed", 1, "notifications", notifications.NotificationFailedV1),
         _contract("SurveyResponded", 1, "notifications", notifications.SurveyRespondedV1),
+    )
+}
+
+
+@dataclass(frozen=True)
+class MessageContract:
+    """A message that is not an event: who sends it where, who takes it, and its schema."""
+    name: str
+    version: int
+    exchange: str                # "" is the default exchange
+    routing_key: str             # {placeholders} are filled in per department or per reply queue
+    producer: str
+    consumers: tuple
+    schema: Schema
+    description: str
+    properties: dict             # AMQP properties it carries, and what they mean
+    queue: str | None = None     # the queue its consumers take it from, when it is not a service's
+
+
+def _message(name, exchange, routing_key, producer, consumers, schema_cls, properties, queue=None):
+    version = int(schema_cls.__name__.rsplit("V", 1)[1])
+    return MessageContract(name, version, exchange, routing_key, producer, tuple(consumers), schema_cls(),
+                           (schema_cls.__doc__ or "").strip(), dict(properties), queue)
+
+
+_CHANNELS, _DEPARTMENTS = "channel systems", "department systems"
+
+MESSAGES = {
+    (m.name, m.version): m
+    for m in (
+        _message("ChannelServiceRequest", "channels.events", "request.submit.v1", _CHANNELS, ["intake"],
+                 channels.ChannelServiceRequestV1, channels.MESSAGE_PROPERTIES),
+        _message("ChannelInformationContact", "channels.events", "information.log.v1", _CHANNELS, ["intake"],
+                 channels.ChannelInformationContactV1, channels.MESSAGE_PROPERTIES),
+        _message("ChannelReply", "", "{reply_to}", "intake", [_CHANNELS], channels.ChannelReplyV1,
+                 channels.REPLY_PROPERTIES, "{reply_to}"),
+        _message("DepartmentWorkOrderRouted", "departments", "department.{code}.routed", "workorders",
+                 [_DEPARTMENTS], departments.DepartmentWorkOrderRoutedV1, departments.CITY_PROPERTIES,
+                 "departments.{code}"),
+        _message("DepartmentWorkOrderCancelled", "departments", "department.{code}.cancelled", "workorders",
+                 [_DEPARTMENTS], departments.DepartmentWorkOrderCancelledV1, departments.CITY_PROPERTIES,
+                 "departments.{code}"),
+        _message("DepartmentWorkOrderMerged", "departments", "department.{code}.merged", "workorders",
+                 [_DEPARTMENTS], departments.DepartmentWorkOrderMergedV1, departments.CITY_PROPERTIES,
+                 "departments.{code}"),
+        _message("DepartmentWorkOrderReopened", "departments", "department.{code}.reopened", "workorders",
+                 [_DEPARTMENTS], departments.DepartmentWorkOrderReopenedV1, departments.CITY_PROPERTIES,
+                 "departments.{code}"),
+        _message("DepartmentStatusReport", "departments.status", "department.{code}.status", _DEPARTMENTS,
+                 ["workorders"], departments.DepartmentStatusReportV1, departments.STATUS_PROPERTIES,
+                 "departments.status.{code}"),
     )
 }
 

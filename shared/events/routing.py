@@ -22,6 +22,8 @@ class RequestRoutedV1(Schema):
     manual = fields.Bool(required=False, load_default=False)
     # What the department's crew needs on the work order (no personal data).
     description = fields.Str(required=False, load_default="", validate=validate.Length(max=100_000))
+    service_name = fields.Str(required=False, load_default=None, allow_none=True, validate=validate.Length(max=200))
+    attributes = fields.Dict(keys=fields.Str(), required=False, load_default=dict)
     address = optional_text(500)
     lat = coordinate(-90, 90)
     long = coordinate(-180, 180)

@@ -3,10 +3,10 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import structlog
-from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import delete, select, update
 
+from shared.messaging.confirms import ConfirmedPublisher
 from shared.persistence.tables import outbox
 
 log = structlog.get_logger("city311.relay")
@@ -25,8 +25,7 @@ class OutboxRelay:
                  poll_interval=1.0, retention=timedelta(hours=24)):
         self._sessions = session_factory
         self._exchange = get_event_exchange(service_name)
-        self._publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True,
-                                    declare=[self._exchange], retry_policy={"max_retries": 1})
+        self._publisher = ConfirmedPublisher(amqp_uri, declare=[self._exchange])
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.retention = retention
@@ -55,34 +54,29 @@ class OutboxRelay:
             except Exception as exc:  # keep relaying whatever went wrong; the rows stay
                 log.warning("outbox relay failed, will retry", error=str(exc), retry_in=backoff)
                 backoff = min(backoff * 2, 30.0)
+        self._publisher.close()
 
     def relay_batch(self):
-        """Publish up to `batch_size` pending events in outbox order; return how many were tried."""
+        """Publish up to `batch_size` pending events in outbox order; return how many were tried.
+
+        The batch is published at once and its confirms awaited together; every row the
+        broker confirmed is marked, and the first one it did not is recorded with the reason.
+        """
         with self._sessions() as session:
             rows = session.execute(
-                select(outbox.c.id, outbox.c.exchange, outbox.c.routing_key, outbox.c.payload)
+                select(outbox.c.id, outbox.c.event_id, outbox.c.exchange, outbox.c.routing_key, outbox.c.payload)
                 .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
                 .limit(self.batch_size)).all()
-        done, failure = [], None
-        for row in rows:
-            try:
-                self._publish(row)
-            except Exception as exc:
-                failure = (row.id, f"{type(exc).__name__}: {exc}")
-                break
-            done.append(row.id)
+        if not rows:
+            return 0
+        outcomes = self._publisher.publish(
+            [(row.exchange, row.routing_key, row.payload.encode(), row.event_id) for row in rows])
+        done = [row.id for row, outcome in zip(rows, outcomes) if outcome is None]
+        failure = next(((row.id, outcome) for row, outcome in zip(rows, outcomes) if outcome is not None), None)
         self._mark(done, failure)
         if failure:
             raise RuntimeError(f"outbox row {failure[0]}: {failure[1]}")
         return len(rows)
-
-    def _publish(self, row):
-        try:
-            self._publisher.publish(row.payload.encode(), exchange=row.exchange,
-                                    routing_key=row.routing_key, content_type="application/json",
-                                    content_encoding="utf-8")
-        except UndeliverableMessage:
-            raise UndeliverableMessage(f"no queue is bound for {row.exchange}/{row.routing_key}") from None
 
     def _mark(self, done, failure):
         now = datetime.now(timezone.utc)

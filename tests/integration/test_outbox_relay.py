@@ -12,11 +12,19 @@ from shared.persistence.engine import make_engine
 from shared.persistence.migrations import upgrade
 from shared.persistence.tables import outbox
 from shared.persistence.unit_of_work import UnitOfWork
+from tests.support.broker import isolated_vhost
 from tests.support.bus import BusTap
 from tests.support.processes import ROOT
 from tests.support.waiting import wait_until
 
 EXAMPLE = ROOT / "shared" / "events" / "examples" / "RequestCreated.v1.json"
+
+
+@pytest.fixture
+def amqp_uri():
+    """A vhost of each test's own: "nobody listens" must not meet queues other tests bound on a shared one."""
+    with isolated_vhost() as uri:
+        yield uri
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ FAST = {
     "RETRY_DELAYS_SECONDS": "[0.2, 0.4, 0.8]",
     "OUTBOX_POLL_SECONDS": "0.2",
     "WORKORDERS_SYNC_SECONDS": "0.3",
+    "WORKORDERS_RESEND_SECONDS": "1",
+    "WORKORDERS_LEASE_SECONDS": "5",
+    "BREAKER_COOLDOWN_SECONDS": "2",
     "PYTHONWARNINGS": "ignore",
 }
 
@@ -32,7 +35,7 @@ class System:
         for system in legacy:
             env[f"{system.upper()}_URL"] = f"http://127.0.0.1:{self.ports[system]}"
             env[f"{system.upper()}_DATA_DIR"] = f"{workdir}/legacy/{system}"
-        env["WORK_ORDER_SYSTEMS"] = f"[{', '.join(legacy)}]"
+        env["WORK_ORDER_SYSTEMS"] = (extra_env or {}).get("WORK_ORDER_SYSTEMS") or f"[{', '.join(legacy)}]"
         env["SMTP_PORT"] = str(self.ports["smtp"])
         env["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{self.ports['smsgateway']}"
         self.env = env

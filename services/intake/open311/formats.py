@@ -9,6 +9,8 @@ FORMATS = ("json", "xml")
 # that could smuggle code into a JSONP response.
 _SAFE_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*){0,4}", re.ASCII)
 _MAX_CALLBACK_LENGTH = 128
+# Control characters, and U+FFFD: where the web server decoded %-escapes that were not UTF-8.
+_NOT_IN_PATHS = re.compile("[\x00-\x1f\x7f\ufffd]")
 
 
 def split_format(path):
@@ -25,6 +27,14 @@ def split_format(path):
             f"unknown response format in {quote(path)}: end the path with .json or .xml"
         )
     return stem, fmt
+
+
+def check_path(stem):
+    """Raise Open311Error 400 when a path (say, a service_request_id in it) is not clean UTF-8 text."""
+    if _NOT_IN_PATHS.search(stem):
+        raise Open311Error.bad_request(
+            "the path contains control characters or %-escaped bytes that are not valid UTF-8"
+        )
 
 
 def format_from_path(path):

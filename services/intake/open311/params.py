@@ -21,8 +21,9 @@ def decode_params(raw):
     """Decode an application/x-www-form-urlencoded body (or query string) strictly as UTF-8.
 
     Returns a MultiDict. Raises Open311Error 400 when the bytes, or what their
-    %-escapes stand for, are not valid UTF-8, or when there are more than
-    MAX_FIELDS fields.
+    %-escapes stand for, are not valid UTF-8, when a name or value holds a NUL
+    character (no parameter may; databases refuse them), or when there are more
+    than MAX_FIELDS fields.
     """
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -33,6 +34,8 @@ def decode_params(raw):
         raise Open311Error.bad_request("the request is not valid UTF-8; GeoReport v2 requires UTF-8") from None
     except ValueError:
         raise Open311Error.bad_request(f"too many parameters (at most {MAX_FIELDS})") from None
+    if any("\x00" in name or "\x00" in value for name, value in pairs):
+        raise Open311Error.bad_request("parameters must not contain NUL characters (%00)")
     return MultiDict(pairs)
 
 

@@ -63,12 +63,16 @@ def _note(note, tz):
     }
 
 
-def created_document(service_request_id, service_notice=None):
-    """POST requests: `[{service_request_id, service_notice, account_id: null}]`.
+def created_document(service_request_id, service_notice=None, token=None):
+    """POST requests: `[{service_request_id, token, service_notice, account_id: null}]`.
 
-    account_id is always null: it identifies the submitter and is not echoed.
+    The id is minted at once (every service is realtime); the token is given
+    too, for clients that only know how to follow one, and resolves through
+    GET tokens. account_id is always null: it identifies the submitter and is
+    not echoed.
     """
-    entry = {"service_request_id": str(service_request_id), "service_notice": service_notice, "account_id": None}
+    entry = {"service_request_id": str(service_request_id), "token": _text(token),
+             "service_notice": service_notice, "account_id": None}
     return Document("service_requests", [entry])
 
 

@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 from services.intake.open311.documents import Document, render_document
 from services.intake.open311.errors import Open311Error, most_telling_status
-from services.intake.open311.formats import check_jsonp_callback, split_format
-from services.intake.open311.params import single_value
+from services.intake.open311.formats import check_jsonp_callback, check_path, split_format
+from services.intake.open311.params import decode_params, single_value
 
 
 class Response(NamedTuple):
@@ -35,9 +35,27 @@ def answer(path, params, build):
         return error_response(exc, "json")
     try:
         callback = check_jsonp_callback(single_value(params, "callback")) if fmt == "json" else None
+        check_path(stem)
         return Response(200, *render_document(build(stem), fmt, callback))
     except Open311Error as exc:
         return error_response(exc, fmt, params)
+
+
+def answer_query(path, query_string, build):
+    """`answer` for a raw query string, decoded strictly first (params.decode_params).
+
+    A query that is not valid UTF-8 is a 400 in the format the path asks for.
+    `build(stem, params)` also gets the decoded parameters.
+    """
+    try:
+        params = decode_params(query_string)
+    except Open311Error as exc:
+        return answer(path, {}, lambda stem: _raise(exc))
+    return answer(path, params, lambda stem: build(stem, params))
+
+
+def _raise(error):
+    raise error
 
 
 def errors_document(errors):

@@ -21,6 +21,8 @@ from .vocabulary import SystemVocabulary
 
 log = logging.getLogger(__name__)
 
+MAX_DESCRIPTION, MAX_ADDRESS = 4000, 200  # longer text the API refuses
+
 
 def from_config(system: str, config: dict) -> "CodeEnforcementClient":
     """Build from the merged ``deploy/workorder_systems/<system>.yaml`` configuration."""
@@ -54,8 +56,10 @@ class CodeEnforcementClient:
         """POST a case; a 409 for our reference means an earlier attempt got through: that case is ours."""
         body = {"external_reference": request.service_request_id,
                 "case_type": self._vocabulary.category_for(request.service_code),
-                "priority": self._vocabulary.priority_for(request.priority), "description": request.description,
-                "location": {"address": request.address, "latitude": request.lat, "longitude": request.long}}
+                "priority": self._vocabulary.priority_for(request.priority),
+                "description": request.description[:MAX_DESCRIPTION],
+                "location": {"address": request.address and request.address[:MAX_ADDRESS], "latitude": request.lat,
+                             "longitude": request.long}}
         response = self._session.request("POST", "/api/v1/cases", json=body)
         if response.status_code == 409:
             log.info("%s: %s already has a case; using it", self.name, request.service_request_id)

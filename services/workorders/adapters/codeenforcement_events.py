@@ -71,7 +71,9 @@ def verify_and_parse_webhook(headers: Mapping[str, str], raw_body: bytes, secret
     vocabulary = vocabulary or default_vocabulary()
     try:
         event = json.loads(raw_body)
-        if not isinstance(event, dict) or event.get("type") != EVENT_TYPE:
+        if not isinstance(event, dict):
+            raise ValueError("body is not a JSON object")
+        if event.get("type") != EVENT_TYPE:
             return []
         change = read_change(vocabulary, event.get("data"))
     except ValueError as error:

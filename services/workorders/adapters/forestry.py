@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from .base import LegacyWorkOrder, StatusChange, TransientError, WorkOrderRequest
+from .base import LegacyWorkOrder, PermanentError, StatusChange, TransientError, WorkOrderRequest
 from .cursors import read_cursor, write_cursor
 from .forestry_tables import CANCELLATIONS, REQUESTS, STATUS_LOG, InterfaceDatabase, insert_returning_id
 from .polling import poll_until
@@ -47,18 +47,21 @@ class ForestryTableClient:
         answered = self._db.read(select(REQUESTS.c.WORK_ORDER_NO, REQUESTS.c.WO_STATUS)
                                  .where(REQUESTS.c.EXT_REF == external_reference, REQUESTS.c.WORK_ORDER_NO.is_not(None))
                                  .order_by(REQUESTS.c.IFACE_ID).limit(1))
-        logged = self._db.read(select(STATUS_LOG.c.WORK_ORDER_NO, STATUS_LOG.c.STATUS_CODE)
-                               .where(STATUS_LOG.c.EXT_REF == external_reference,
+        logged = self._db.read(select(STATUS_LOG.c.WORK_ORDER_NO, STATUS_LOG.c.STATUS_CODE, STATUS_LOG.c.CHANGED_AT)
+                               .where(STATUS_LOG.c.EXT_REF == external_reference, STATUS_LOG.c.CHANGED_AT.is_not(None),
                                       STATUS_LOG.c.WORK_ORDER_NO.is_not(None)).order_by(STATUS_LOG.c.LOG_ID))
         legacy_id = answered[0]["WORK_ORDER_NO"] if answered else logged[0]["WORK_ORDER_NO"] if logged else None
         if legacy_id is None:
             return None
-        statuses = [row["STATUS_CODE"] for row in logged if row["WORK_ORDER_NO"] == legacy_id]
+        latest = max((row for row in logged if row["WORK_ORDER_NO"] == legacy_id), default=None,
+                     key=lambda row: row["CHANGED_AT"])
         return LegacyWorkOrder(legacy_id, external_reference,
-                               statuses[-1] if statuses else answered[0]["WO_STATUS"] or "")
+                               latest["STATUS_CODE"] if latest else answered[0]["WO_STATUS"] or "")
 
     def create(self, request: WorkOrderRequest) -> LegacyWorkOrder:
         """Submit a request row (unless ours is already waiting) and wait for the job's answer."""
+        if len(request.service_request_id) > REQUESTS.c.EXT_REF.type.length:
+            raise PermanentError(self.name, f"tracking id longer than {REQUESTS.c.EXT_REF.type.length} characters")
         row = {"EXT_REF": request.service_request_id,
                "CATEGORY_CODE": self._vocabulary.category_for(request.service_code),
                "PRIORITY_CODE": self._vocabulary.priority_for(request.priority), "DESCRIPTION": request.description,
@@ -78,7 +81,7 @@ class ForestryTableClient:
     def cancel(self, legacy_id: str, reason: str) -> bool:
         """Submit a cancel row (unless one is already waiting) and wait for the job's answer."""
         iface_id = self._submit(CANCELLATIONS, CANCELLATIONS.c.WORK_ORDER_NO == legacy_id,
-                                {"WORK_ORDER_NO": legacy_id, "REASON": reason[:400]})
+                                {"WORK_ORDER_NO": legacy_id, "REASON": reason})
         answer = self._await_answer(CANCELLATIONS, iface_id)
         if answer["PROCESS_STATUS"] != PROCESSED:
             raise self._codes.error(answer["ERROR_CODE"], answer["ERROR_MESSAGE"])
@@ -92,8 +95,8 @@ class ForestryTableClient:
             last = 0
         rows = self._db.read(select(STATUS_LOG).where(STATUS_LOG.c.LOG_ID > last)
                              .order_by(STATUS_LOG.c.LOG_ID).limit(self._batch_size))
-        changes = [change for change in map(self._change, rows) if change and self._vocabulary.is_reported(
-            change.legacy_status)]
+        readable = [change for change in map(self._change, rows) if change]
+        changes = [change for change in readable if self._vocabulary.is_reported(change.legacy_status)]
         return sorted(changes, key=lambda c: c.changed_at), write_cursor(log_id=rows[-1]["LOG_ID"] if rows else last)
 
     def _submit(self, table, ours, values: dict) -> int:

@@ -70,5 +70,7 @@ class InterfaceDatabase:
 
 
 def insert_returning_id(connection: Connection, table: Table, values: dict) -> int:
-    """Insert one row and return its generated primary key."""
-    return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+    """Insert one row, its text cut to the column widths (MariaDB refuses longer text), and return its id."""
+    fitted = {name: value[: table.c[name].type.length] if isinstance(value, str) else value
+              for name, value in values.items()}
+    return connection.execute(table.insert().values(**fitted)).inserted_primary_key[0]

@@ -49,9 +49,11 @@ class ClientCredentialsSession:
             answer = response.json()
             token, lifetime = answer.get("access_token"), float(answer.get("expires_in") or 60)
         except (ValueError, AttributeError, TypeError):
-            raise TransientError(self._system, f"token endpoint: malformed reply (HTTP {response.status_code})") from None
+            raise TransientError(self._system, f"token endpoint: malformed reply (HTTP {response.status_code})") \
+                from None
         if response.status_code != 200 or not isinstance(token, str):
             # our credentials are wrong or the system is confused: retry later rather than fail the request
-            raise TransientError(self._system, f"token refused: {answer.get('error')} {answer.get('error_description')}")
+            raise TransientError(self._system,
+                                 f"token refused: {answer.get('error')} {answer.get('error_description')}")
         self._token = token
         self._expires_at = time.monotonic() + lifetime - min(30.0, lifetime / 10)  # renew a little early

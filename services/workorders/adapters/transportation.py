@@ -86,7 +86,7 @@ class TransportationBodClient:
         last = fields.get("seq") if fields.get("journal") == journal else None
         if not isinstance(last, int):
             if cursor is not None:
-                log.warning("%s: cursor %r does not belong to this journal; reading it from the start", self.name, cursor)
+                log.warning("%s: cursor %r is not of this journal; reading it from the start", self.name, cursor)
             last = 0
         kept = self._journal.sync_after(last, self._batch)
         changes = [self._vocabulary.status_change(r.legacy_id, r.external_reference, r.status, r.changed_at,

@@ -5,12 +5,9 @@ taken is lost: an Acknowledge that came after create() gave up is found by
 find_by_reference, and Sync documents stay here (numbered in the order they
 arrived) until the caller's cursor has moved past them and they are old.
 """
-import sqlite3
-from contextlib import closing, contextmanager
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 
-from .base import TransientError
+from .journal_file import SqliteJournal, now
 from .oagis_bods import Acknowledgement, SyncRecord
 
 SCHEMA = """
@@ -26,26 +23,15 @@ CREATE TABLE IF NOT EXISTS sync_documents (
     received_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sync_documents_by_arrival ON sync_documents (received_at);
-CREATE TABLE IF NOT EXISTS journal (journal_id TEXT NOT NULL);
-INSERT INTO journal (journal_id) SELECT lower(hex(randomblob(16))) WHERE NOT EXISTS (SELECT 1 FROM journal);
 """
 ACK_FIELDS = ("bod_id", "correlation_id", "original_bod_id", "accepted", "legacy_id", "external_reference", "status",
               "reason_code", "reason")
 SYNC_FIELDS = ("bod_id", "legacy_id", "external_reference", "status", "resolution", "changed_at")
 
 
-class TransportationJournal:
+class TransportationJournal(SqliteJournal):
     """Acknowledgements by correlation id, Sync documents by arrival; the same document kept once."""
-
-    def __init__(self, system: str, path: Path, retention: timedelta):
-        self._system = system
-        self._path = path
-        self._retention = retention
-        self._ready = False  # the file and its tables are made on first use
-
-    def identity(self) -> str:
-        """This journal file's random id: a cursor numbered in another journal does not apply here."""
-        return self._select("SELECT journal_id FROM journal", ())[0][0]
+    SCHEMA = SCHEMA
 
     def record_acknowledgement(self, ack: Acknowledgement) -> None:
         """Keep an Acknowledge (again is a no-op)."""
@@ -70,7 +56,7 @@ class TransportationJournal:
 
     def prune(self) -> None:
         """Forget what arrived longer ago than the retention period."""
-        cutoff = (datetime.now(timezone.utc) - self._retention).isoformat()
+        cutoff = self._cutoff()
         with self._connect() as db:
             db.execute("DELETE FROM acknowledgements WHERE received_at < ?", (cutoff,))
             db.execute("DELETE FROM sync_documents WHERE received_at < ?", (cutoff,))
@@ -79,22 +65,4 @@ class TransportationJournal:
         marks = ", ".join("?" for _ in range(len(fields) + 1))
         with self._connect() as db:
             db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(fields)}, received_at) VALUES ({marks})",
-                       [*values, datetime.now(timezone.utc).isoformat()])
-
-    def _select(self, sql: str, params: tuple) -> list[tuple]:
-        with self._connect() as db:
-            return db.execute(sql, params).fetchall()
-
-    @contextmanager
-    def _connect(self):
-        # a fresh connection per call: safe from any thread or greenlet; committed on a clean exit, always closed
-        try:
-            if not self._ready:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self._path, timeout=15)) as connection, connection:
-                if not self._ready:
-                    connection.executescript(SCHEMA)
-                    self._ready = True
-                yield connection
-        except (sqlite3.Error, OSError) as error:
-            raise TransientError(self._system, f"journal {self._path}: {error}") from None
+                       [*values, now()])

@@ -87,7 +87,7 @@ class DepartmentQueues:
     def _channel(self):
         if self._connection is None:
             self._connection = kombu.Connection(self._uri, connect_timeout=self._connect_timeout,
-                                                transport_options={"confirm_publish": True})
+                                                transport_options={"confirm_publish": True, "max_retries": 0})
         return self._connection.default_channel
 
     def _drop(self) -> None:

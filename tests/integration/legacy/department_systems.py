@@ -46,6 +46,16 @@ def mariadb_database():
 
 
 @contextmanager
+def own_backend(name: str):
+    """What a second simulator of ``name`` needs to keep to itself: Transportation's vhost (others: None)."""
+    if name != "transportation":
+        yield None
+        return
+    with transportation_vhost() as uri:
+        yield uri
+
+
+@contextmanager
 def transportation_vhost():
     """An AMQP URI on a vhost that no one else uses, deleted afterwards.
 
@@ -75,7 +85,7 @@ def client_settings(simulator, backend: str | None, journal_dir: Path) -> dict:
         url = backend or f"sqlite:///{simulator.data_dir / 'interface.sqlite3'}"
         return {"database_url": url, "answer_timeout_seconds": 5, "poll_interval_seconds": 0.05}
     if simulator.name == "transportation":
-        return {"amqp_uri": backend, "journal_path": str(journal_dir / f"journal-{uuid.uuid4().hex[:6]}.sqlite3"),
+        return {"amqp_uri": backend, "journal_path": str(journal_dir / "journal.sqlite3"),
                 "ack_timeout_seconds": 5, "poll_interval_seconds": 0.05}
     return {"url": simulator.url, "timeout_seconds": 2, "overlap_seconds": 60, "webhook_secret": WEBHOOK_SECRET}
 

@@ -1,4 +1,7 @@
 """The Transportation (OAGIS-style XML over its own RabbitMQ queues) client against the real simulator process."""
+import sqlite3
+from contextlib import closing
+
 import amqp
 import kombu
 import pytest
@@ -54,6 +57,12 @@ def take_all(uri: str, queue: str) -> list[amqp.Message]:
         return taken
 
 
+def waiting(uri: str, queue: str) -> int:
+    """How many messages wait on one of the system's queues."""
+    with kombu.Connection(uri, connect_timeout=10) as connection:
+        return connection.default_channel.queue_declare(queue, passive=True).message_count
+
+
 def test_work_order_is_created_found_and_followed_to_closed(simulator, client, new_request, check_lifecycle,
                                                             wait_for):
     simulator.admin("POST", "/admin/crew", {"paused": True})  # stepped by hand: quicker than the crew
@@ -83,6 +92,27 @@ def test_late_acknowledge_is_kept_for_the_retrys_look_up(simulator, client, impa
         impatient_client.create(request)
     found = wait_for(lambda: client.find_by_reference(request.service_request_id))
     assert [w["legacy_id"] for w in simulator.workorders(request.service_request_id)] == [found.legacy_id]
+
+
+def test_doubled_and_late_acknowledgements_are_kept_once(simulator, amqp_uri, settings, client, impatient_client,
+                                                        new_request, wait_for):
+    simulator.faults(duplicate_status=True, slow_ms=1000)   # every Acknowledge comes late, and twice
+    request = new_request("SIGN_DOWN")
+    with pytest.raises(TransientError):
+        impatient_client.create(request)
+    found = wait_for(lambda: client.find_by_reference(request.service_request_id))
+    again = client.create(request)  # the retry's Process: Rejected DUPLICATE, twice, with the order on file
+    assert again == found and client.find_by_reference(request.service_request_id) == found
+    assert [w["legacy_id"] for w in simulator.workorders(request.service_request_id)] == [found.legacy_id]
+
+    def both_answers_taken():  # two documents, four Acknowledge messages, the queue empty
+        client.find_by_reference(request.service_request_id)
+        with closing(sqlite3.connect(settings["journal_path"])) as journal:
+            kept = journal.execute("SELECT accepted, reason_code FROM acknowledgements WHERE correlation_id = ?"
+                                   " ORDER BY rowid", (request.service_request_id,)).fetchall()
+        return waiting(amqp_uri, "transportation.acknowledge") == 0 and len(kept) >= 2 and kept
+    assert wait_for(both_answers_taken) == [(1, None), (0, "DUPLICATE")]  # each doubled one kept once
+    assert take_all(amqp_uri, "transportation.parked") == []  # doubled is not unreadable
 
 
 @pytest.mark.parametrize("fault", [{"down_for_seconds": 30}, {"error_rate": 1.0}, {"malformed_rate": 1.0}],

@@ -18,7 +18,7 @@ def post_request(form, catalog, fmt="json", accepted=None):
         new_request = parse_new_request(form, catalog, JURISDICTION_ID)
         if accepted is not None:
             accepted.append((application, new_request))
-        return created_document("SR-2026-000123", "Crews usually respond within 3 business days.")
+        return created_document("SR-2026-000123", "Crews usually respond within 3 business days.", "t-123")
 
     return answer(f"requests.{fmt}", form, build)
 

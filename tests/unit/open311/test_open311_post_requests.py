@@ -37,13 +37,14 @@ def test_a_valid_request_is_answered_with_its_id(pothole_form, catalog, fmt):
     if fmt == "json":
         assert json.loads(response.body) == [{
             "service_request_id": "SR-2026-000123",
+            "token": "t-123",
             "service_notice": "Crews usually respond within 3 business days.",
             "account_id": None,
         }]
     else:
         root = ET.fromstring(response.body)
         assert root.tag == "service_requests"
-        assert [c.tag for c in root[0]] == ["service_request_id", "service_notice", "account_id"]
+        assert [c.tag for c in root[0]] == ["service_request_id", "token", "service_notice", "account_id"]
         assert root[0].findtext("service_request_id") == "SR-2026-000123"
 
 

@@ -146,10 +146,11 @@ def test_an_internal_status_is_a_bug_not_a_response():
 
 def test_post_response_and_tokens_follow_the_spec():
     assert as_json(created_document(638344)) == [
-        {"service_request_id": "638344", "service_notice": None, "account_id": None}]
-    root = as_xml(created_document("SR-1", "We will look"))
+        {"service_request_id": "638344", "token": None, "service_notice": None, "account_id": None}]
+    root = as_xml(created_document("SR-1", "We will look", token="t-1"))
     assert root.tag == "service_requests"
-    assert [c.tag for c in root[0]] == ["service_request_id", "service_notice", "account_id"]
+    assert [c.tag for c in root[0]] == ["service_request_id", "token", "service_notice", "account_id"]
+    assert root[0].findtext("token") == "t-1"
     assert as_json(tokens_document(12345, 638344)) == [{"service_request_id": "638344", "token": "12345"}]
     token_root = as_xml(tokens_document("t-1", "SR-1"))
     assert (token_root.tag, token_root[0].tag, token_root[0].findtext("token")) == ("service_requests", "request", "t-1")

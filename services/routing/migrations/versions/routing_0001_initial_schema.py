@@ -2,7 +2,7 @@
 
 Revision ID: routing_0001
 Revises: 
-Create Date: 2026-11-23 09:42:36.921473
+Create Date: 2026-11-23 11:01:14.774625
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ def upgrade():
     op.create_table('routed_requests',
     sa.Column('service_request_id', sa.String(length=40), nullable=False),
     sa.Column('service_code', sa.String(length=60), nullable=False),
+    sa.Column('service_name', sa.String(length=200), nullable=True),
     sa.Column('attributes', sa.JSON(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('address', sa.String(length=500), nullable=True),

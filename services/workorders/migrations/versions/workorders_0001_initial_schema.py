@@ -2,7 +2,7 @@
 
 Revision ID: workorders_0001
 Revises: 
-Create Date: 2026-11-23 10:34:28.853203
+Create Date: 2026-11-23 12:23:39.225987
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,11 +46,13 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=True),
     sa.Column('legacy_status', sa.String(length=80), nullable=True),
     sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('service_request_id')
     )
     with op.batch_alter_table('work_order_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_work_order_links_lease_until'), ['lease_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_order_links_legacy_id'), ['legacy_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_order_links_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_order_links_work_order_system'), ['work_order_system'], unique=False)
@@ -91,6 +93,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_work_order_links_work_order_system'))
         batch_op.drop_index(batch_op.f('ix_work_order_links_state'))
         batch_op.drop_index(batch_op.f('ix_work_order_links_legacy_id'))
+        batch_op.drop_index(batch_op.f('ix_work_order_links_lease_until'))
 
     op.drop_table('work_order_links')
     op.drop_table('sync_cursors')

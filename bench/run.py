@@ -1,0 +1,161 @@
+"""`make bench`: start the system (or use a running one), drive a realistic mix, write the results.
+
+    python -m bench.run                                   # the full run (about 10-15 minutes)
+    python -m bench.run --rates 25,50 --duration 15 --no-ramp
+    python -m bench.run --use-running                     # against `make run` on the default ports
+    python -m bench.run --db postgresql --instances routing=2,workorders=2
+"""
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from bench import ceiling, console
+from bench.collect import legacy_work_orders, results_document, write_submissions
+from bench.driver import LoadDriver
+from bench.ledger import Ledger
+from bench.machine import machine_info
+from bench.mix import RequestMix
+from bench.observer import Observer
+from bench.phases import Schedule
+from bench.queues import queue_names
+from bench.report import write
+from bench.system import BenchSystem, RunningSystem
+from shared.config import load_service_config
+from tests.support.broker import isolated_vhost
+from tests.support.databases import database_urls, postgres_reachable
+from tests.support.processes import ROOT
+
+HERE = Path(__file__).resolve().parent
+PROFILE = HERE / "profile.yaml"
+
+
+def load_profile(path=PROFILE):
+    return yaml.safe_load(Path(path).read_text())
+
+
+def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, seed=311):
+    """Drive `system` through the schedule; (results document, ledger, accounts)."""
+    settings = profile["schedule"]
+    started = datetime.now(timezone.utc)
+    context = {"started": started.strftime("%Y-%m-%d %H:%M:%S UTC"), "machine": machine_info(system.amqp_uri)}
+    context["broker_ceiling"] = ceiling.measure(system.amqp_uri, ceiling_seconds) if ceiling_seconds else {}
+    queues = queue_names(system.env)
+    intake_urls = [system.url(name, "") for name in system.instances_of("intake")]
+    call_takers = [console.sign_in(intake_urls[0], c["username"], c["password"]) for c in profile["call_takers"]]
+    stream = load_service_config("metrics").get("STREAM_QUEUE", "metrics.stream")
+    observer = Observer(system.amqp_uri, stream, queues["work"], queues["other"], _process_groups(system)).start()
+    ledger = Ledger()
+    mix = RequestMix(profile, ROOT, seed=seed, tag=started.strftime("%Y%m%d%H%M%S"))
+    driver = LoadDriver(ledger, mix, intake_urls, call_takers, settings["post_timeout_seconds"],
+                        settings["max_in_flight"], seed=seed)
+    schedule = Schedule(driver, observer, ledger, settings, profile["sustained"])
+    try:
+        schedule.fixed(rates, seconds)
+        if ramp:
+            held = [w.rate for w in schedule.windows if _held_live(schedule, w)]
+            schedule.ramp(max(held) if held else min(rates) / 4, settings["ramp_factor"],
+                          settings["ramp_step_seconds"], settings["ramp_max_steps"])
+        unanswered = driver.finish(settings["post_timeout_seconds"] + 10)
+        context["settle_seconds"] = schedule.settle()
+    finally:
+        observed = observer.stop()
+        driver.close()
+    context["unanswered_at_end"] = len(unanswered)
+    document, accounts = results_document(schedule, ledger, observed, legacy_work_orders(system), system,
+                                          profile, context)
+    return document, ledger, accounts
+
+
+def _held_live(schedule, window):
+    return window.phase in schedule.verdicts and schedule.verdicts[window.phase][0]
+
+
+def _process_groups(system):
+    groups = system.process_groups()
+    groups["rabbitmq (whole broker, shared)"] = ("named", ["beam.smp"])
+    if any(url.startswith("postgresql") for url in getattr(system, "database_urls", {}).values()):
+        groups["postgres (whole server, shared)"] = ("named", ["postgres"])
+    groups["bench driver"] = ("pids", [os.getpid()])
+    return groups
+
+
+def _instances(text):
+    pairs = [item.split("=") for item in text.split(",") if item.strip()] if text else []
+    return {name.strip(): int(count) for name, count in pairs}
+
+
+def _arguments(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    schedule = load_profile()["schedule"]
+    parser.add_argument("--rates", default=",".join(str(r) for r in schedule["rates"]),
+                        help="fixed rates in contacts/s, comma-separated (default %(default)s)")
+    parser.add_argument("--duration", type=float, default=schedule["phase_seconds"], help="seconds per fixed rate")
+    parser.add_argument("--no-ramp", dest="ramp", action="store_false", help="skip the ramp")
+    parser.add_argument("--use-running", action="store_true", help="drive the system `make run` started")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--instances", type=_instances, default={}, help="e.g. routing=2,workorders=2")
+    parser.add_argument("--crew-speed", choices=("demo", "fast"), help="legacy crews' pace (profile: demo)")
+    parser.add_argument("--ceiling-seconds", type=float, default=3.0, help="per raw broker case; 0 skips it")
+    parser.add_argument("--results", default=str(HERE / "results"), help="parent folder of the results")
+    parser.add_argument("--note", default="", help="a line for the report (e.g. what else the machine ran)")
+    parser.add_argument("--seed", type=int, default=311)
+    return parser.parse_args(argv)
+
+
+def _system(args, profile, stack):
+    if args.use_running:
+        return RunningSystem()
+    if args.db == "postgresql" and not postgres_reachable():
+        raise SystemExit("PostgreSQL is not reachable (set CITY311_TEST_POSTGRES_URL); use --db sqlite")
+    workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="city311-bench-"))
+    uri = stack.enter_context(isolated_vhost())
+    urls = stack.enter_context(database_urls(args.db, workdir))
+    system = BenchSystem(uri, urls, workdir, profile["system"]["env"], args.instances,
+                         args.crew_speed or profile["system"]["crew_speed"])
+    stack.callback(system.stop)
+    print(f"starting the system ({args.db}, {len(system.services)} service processes) ...", flush=True)
+    return system
+
+
+def _keep_logs(system, folder):
+    """The processes' logs outlive the temporary work folder: copy them beside the results."""
+    logs = folder / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for log in Path(getattr(system, "workdir", "/nonexistent")).glob("*.log"):
+        shutil.copyfile(log, logs / log.name)
+
+
+def main(argv=None):
+    args = _arguments(argv)
+    profile = load_profile()
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    folder = Path(args.results) / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    with ExitStack() as stack:
+        system = _system(args, profile, stack)
+        try:
+            system.start()
+            document, ledger, accounts = benchmark(system, profile, rates, args.duration, args.ramp,
+                                                   args.ceiling_seconds, args.seed)
+        finally:
+            _keep_logs(system, folder)
+    document["config"] = {
+        "system": "already running (make run)" if args.use_running else "started by the benchmark",
+        "db": "as configured" if args.use_running else args.db, "instances": args.instances,
+        "legacy_systems": list(system.legacy_systems),
+        "crew_speed": "as configured" if args.use_running else args.crew_speed or profile["system"]["crew_speed"],
+        "mix": profile["mix"], "rates": rates, "duration": args.duration, "ramp": args.ramp, "note": args.note}
+    write(document, folder, Path(args.results) / "latest.md")
+    write_submissions(folder / "submissions.csv", ledger, accounts)
+    print(f"\nhighest rate sustained: {document['highest_sustained']} contacts/s; results in {folder}/")
+    print((folder / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Example outside clients of the city311 bus, built on pika only (docs/bus.md)."""

@@ -1,0 +1,164 @@
+"""The work-order lease: with several workorders processes, only one talks to a legacy system about a request.
+
+Real databases (SQLite and PostgreSQL), real concurrent transactions: two
+threads race for the same request, as two competing consumers (or a consumer
+and the resend timer) do.
+"""
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from services.workorders import links
+from services.workorders.models import WorkOrderLink
+from shared.persistence.engine import make_engine
+from shared.persistence.migrations import upgrade
+from shared.persistence.unit_of_work import UnitOfWork
+from tests.support.databases import database_urls, postgres_reachable
+from tests.unit.services.conftest import event
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def workorders_db(request, tmp_path):
+    if request.param == "postgresql" and not postgres_reachable():
+        pytest.skip("PostgreSQL not reachable")
+    with database_urls(request.param, tmp_path) as urls:
+        upgrade("workorders", urls["workorders"])
+        engine = make_engine(urls["workorders"])
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        yield lambda: UnitOfWork(sessions, "workorders")
+        engine.dispose()
+
+
+def routed(request_id="26-0000777", system="streets", at=None):
+    routed_event = event("RequestRouted", correlation_id=request_id, service_request_id=request_id,
+                         work_order_system=system)
+    if at is not None:
+        routed_event["occurred_at"] = at.isoformat()
+    return routed_event
+
+
+def claim(uow_factory, routed_event, lease_seconds=60):
+    with uow_factory() as uow:
+        return links.claim_link(uow, routed_event, lease_seconds)
+
+
+def link(uow_factory, request_id="26-0000777"):
+    with uow_factory() as uow:
+        return uow.session.get(WorkOrderLink, request_id)
+
+
+def test_the_same_event_twice_is_worked_on_once_while_the_first_holds_the_lease(workorders_db):
+    first = routed()
+    assert claim(workorders_db, first) is not None
+    assert claim(workorders_db, first) is None          # a redelivery / a second consumer leaves it alone
+    assert link(workorders_db).state == "pending"
+
+
+def test_confirming_or_failing_gives_the_lease_back(workorders_db):
+    assert claim(workorders_db, routed()) is not None
+    with workorders_db() as uow:
+        assert links.record_failure(uow, "26-0000777", "streets: down", budget=4, permanent=False) is False
+    assert link(workorders_db).lease_until is None
+    assert claim(workorders_db, routed()) is not None   # the retry takes it again
+
+
+def test_a_lease_left_by_a_dead_process_runs_out_and_the_resend_timer_takes_the_request_up(workorders_db):
+    assert claim(workorders_db, routed(), lease_seconds=60) is not None
+    with workorders_db() as uow:
+        assert links.resendable(uow) == []                # still held: nobody else touches it
+    with workorders_db() as uow:                          # the holder died; its lease ran out
+        uow.session.get(WorkOrderLink, "26-0000777").lease_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+    with workorders_db() as uow:
+        waiting = links.resendable(uow)
+    assert [p.request.service_request_id for p in waiting] == ["26-0000777"]
+    with workorders_db() as uow:
+        assert links.take_lease(uow, "26-0000777", 60) is True
+    with workorders_db() as uow:
+        assert links.take_lease(uow, "26-0000777", 60) is False
+
+
+def test_a_reroute_waits_for_the_lease_too(workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))) is None
+    assert link(workorders_db).work_order_system == "streets"
+
+
+def _race(workorders_db, action, contenders=2):
+    """Run `action(uow)` in `contenders` threads at once, each in its own transaction; their results."""
+    barrier, results = threading.Barrier(contenders), []
+
+    def contender():
+        barrier.wait()
+        try:
+            with workorders_db() as uow:
+                result = action(uow)
+            results.append(result)                        # counted once its transaction committed
+        except (IntegrityError, DBAPIError) as error:   # the loser of a write race; its message is retried
+            results.append(type(error).__name__)
+    threads = [threading.Thread(target=contender) for _ in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_transactions_racing_for_the_lease_exactly_one_wins(workorders_db):
+    assert claim(workorders_db, routed()) is not None
+    with workorders_db() as uow:
+        links.release(uow, "26-0000777")
+    for _ in range(5):
+        results = _race(workorders_db, lambda uow: links.take_lease(uow, "26-0000777", 60))
+        assert results.count(True) == 1, results
+        with workorders_db() as uow:
+            links.release(uow, "26-0000777")
+
+
+def test_two_consumers_of_a_new_request_exactly_one_claims_it(workorders_db):
+    for n in range(5):
+        request_id = f"26-00009{n:02d}"
+        results = _race(workorders_db, lambda uow: links.claim_link(uow, routed(request_id), 60) is not None)
+        assert results.count(True) == 1, results
+
+
+def status_change(legacy_id, status, minutes, request_id="26-0000777", change_id=None):
+    from services.workorders.adapters import StatusChange
+    return StatusChange(change_id or f"streets:{legacy_id}:{status}", legacy_id, request_id, status.upper(), status,
+                        "Pothole filled" if status == "closed" else None,
+                        datetime(2026, 11, 23, 12, minutes, tzinfo=timezone.utc))
+
+
+def test_a_change_for_a_work_order_we_never_confirmed_adopts_it_instead_of_dropping_it(workorders_db):
+    """The holder died between the legacy create and our commit; the system's feed shows the work order first."""
+    assert claim(workorders_db, routed()) is not None
+    with workorders_db() as uow:
+        links.apply_changes(uow, "streets", [status_change("WO-9", "assigned", 1), status_change("WO-9", "closed", 2)],
+                            cursor="after-both")
+    adopted = link(workorders_db)
+    assert (adopted.state, adopted.legacy_id, adopted.status, adopted.lease_until) == ("created", "WO-9", "closed", None)
+    with workorders_db() as uow:
+        published = [e["event_type"] for e in outbox_events_of(uow)]
+    assert published == ["WorkOrderCreated", "WorkOrderUpdated", "WorkOrderClosed"]
+
+
+def test_another_systems_change_or_a_cancelled_order_is_not_adopted(workorders_db):
+    assert claim(workorders_db, routed()) is not None
+    with workorders_db() as uow:
+        links.apply_changes(uow, "watershed", [status_change("77001", "assigned", 1)], cursor="c1")
+        links.apply_changes(uow, "streets", [status_change("WO-8", "cancelled", 2)], cursor="c2")
+    assert (link(workorders_db).state, link(workorders_db).legacy_id) == ("pending", None)
+
+
+def outbox_events_of(uow):
+    import json
+
+    from sqlalchemy import select
+
+    from shared.persistence.tables import outbox
+    return [json.loads(p) for p in uow.session.execute(select(outbox.c.payload).order_by(outbox.c.id)).scalars()]
