@@ -37,7 +37,7 @@ migrate: install
 
 run: install migrate broker
 	@$(PY) -m shared.messaging.declare
-	@exec $(VENV)/bin/honcho --procfile deploy/Procfile --app-root . start
+	@RABBITMQCTL="$${RABBITMQCTL:-$$($(PY) -m shared.messaging.broker ctl)}" exec $(VENV)/bin/honcho --procfile deploy/Procfile --app-root . start
 
 test: install broker
 	@$(PY) -m pytest $(PYTEST_ARGS)

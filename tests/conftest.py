@@ -5,9 +5,16 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
 import os
+import shlex
 import shutil
 
 import pytest
+
+from shared.messaging.broker import rabbitmqctl_argv
+
+# The command that administers the broker under test (the machine's rabbitmqctl, or the project's
+# own node under var/rabbitmq): simulators started by tests inherit it.
+os.environ.setdefault("RABBITMQCTL", shlex.join(rabbitmqctl_argv()))
 
 CHROMIUM = os.environ.get("CITY311_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",

@@ -1,10 +1,13 @@
 """The Transportation system's own queues on RabbitMQ, through one blocking pika connection per loop.
 
 The connection opens on first use (declaring the durable queues, and creating
-the vhost with ``rabbitmqctl`` when it is missing and the broker is local) and
+the vhost with ``rabbitmqctl`` -- or the command in RABBITMQCTL -- when it is
+missing and the broker is local) and
 is dropped after any broker error, to be opened again on the next run.
 """
 import logging
+import os
+import shlex
 import shutil
 import subprocess
 from urllib.parse import unquote, urlparse
@@ -93,12 +96,13 @@ def create_vhost(uri: str) -> bool:
     """Create the URI's vhost with rabbitmqctl (local broker only); False when that is not possible."""
     parsed = urlparse(uri)
     vhost = unquote(parsed.path[1:]) or "/"
-    if parsed.hostname not in ("localhost", "127.0.0.1") or not shutil.which("rabbitmqctl"):
+    ctl = shlex.split(os.environ.get("RABBITMQCTL") or "rabbitmqctl")
+    if parsed.hostname not in ("localhost", "127.0.0.1") or not shutil.which(ctl[0]):
         log.error("vhost %r does not exist: create it (rabbitmqctl add_vhost %s) or point --amqp-uri at "
                   "an existing vhost (the queue names carry a 'transportation.' prefix)", vhost, vhost)
         return False
     log.info("creating vhost %r", vhost)
     user = parsed.username or "guest"
     for command in (["add_vhost", vhost], ["set_permissions", "-p", vhost, user, ".*", ".*", ".*"]):
-        subprocess.run(["rabbitmqctl", *command], capture_output=True, timeout=60, check=False)
+        subprocess.run([*ctl, *command], capture_output=True, timeout=60, check=False)
     return True

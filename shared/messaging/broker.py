@@ -1,18 +1,32 @@
 """Make sure a RabbitMQ broker answers at AMQP_URI: use it, start a local node, or say how to get one.
 
     python -m shared.messaging.broker ensure     # exit 0 when a broker answers, 1 with instructions
+    python -m shared.messaging.broker ctl        # the rabbitmqctl command line for that broker
+    python -m shared.messaging.broker stop       # stop the local node `ensure` started, if any
+
+The local node is the project's own: its data, logs, configuration and a note of its name live
+under var/rabbitmq, it listens only on 127.0.0.1 at AMQP_URI's port, and it runs as the user who
+ran `make` (Debian's `rabbitmq-server` wrapper would switch to the `rabbitmq` user, who cannot
+write under var/, and the machine's /etc/rabbitmq files would pin it to another port).
 """
+import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 from shared.config import PROJECT_ROOT
 
 DEFAULT_URI = "amqp://guest:guest@localhost:5672/"
+LOCAL_BASE = PROJECT_ROOT / "var" / "rabbitmq"
+NODE_NOTE = "node.json"
+# Debian installs the real scripts here and a root-only wrapper on PATH
+DEBIAN_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
 HOW_TO_GET_ONE = """\
 No RabbitMQ broker answers at {where}, and no rabbitmq-server is installed here to start one.
 Get one of these, then run the command again:
@@ -43,20 +57,93 @@ def answers(uri, timeout=3.0):
         return False
 
 
-def start_local_node(port, wait_seconds=90):
-    """Start a RabbitMQ node whose data lives under var/rabbitmq; True once it answers."""
-    base = PROJECT_ROOT / "var" / "rabbitmq"
-    env = dict(os.environ, RABBITMQ_NODENAME="city311@localhost", RABBITMQ_NODE_PORT=str(port),
-               RABBITMQ_MNESIA_BASE=str(base / "mnesia"), RABBITMQ_LOG_BASE=str(base / "log"),
-               RABBITMQ_DIST_PORT=str(port + 20000))
+def _script(name):
+    """The RabbitMQ script to run directly: Debian's real one, else whatever PATH has."""
+    real = DEBIAN_SCRIPTS / name
+    if real.is_file() and os.access(real, os.X_OK):
+        return str(real)
+    return shutil.which(name)
+
+
+def _node_env(base, port):
+    node = f"city311-{port}@localhost"
+    return node, dict(
+        os.environ,
+        RABBITMQ_NODENAME=node,
+        RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+        RABBITMQ_NODE_PORT=str(port),
+        RABBITMQ_DIST_PORT=str(port + 20000),
+        RABBITMQ_MNESIA_BASE=str(base / "mnesia"),
+        RABBITMQ_LOG_BASE=str(base / "log"),
+        RABBITMQ_CONFIG_FILE=str(base / "rabbitmq.conf"),
+        RABBITMQ_CONF_ENV_FILE=str(base / "rabbitmq-env.conf"),
+        RABBITMQ_ENABLED_PLUGINS_FILE=str(base / "enabled_plugins"),
+        RABBITMQ_PID_FILE=str(base / "node.pid"),
+        ERL_EPMD_ADDRESS="127.0.0.1",
+    )
+
+
+def start_local_node(port, base=LOCAL_BASE, wait_seconds=90):
+    """Start a RabbitMQ node whose files live under `base`; True once it answers at `port`."""
+    server = _script("rabbitmq-server")
+    if server is None:
+        return False
+    base = Path(base)
     (base / "log").mkdir(parents=True, exist_ok=True)
-    subprocess.run(["rabbitmq-server", "-detached"], env=env, timeout=60, check=False)
+    # our own files, so the machine's /etc/rabbitmq (node name, listeners) does not apply
+    (base / "rabbitmq.conf").write_text(
+        f"listeners.tcp.local = 127.0.0.1:{port}\n"
+        "loopback_users.guest = true\n"
+        # a development node: quorum queues cost file handles, tests make many
+        "vm_memory_high_watermark.relative = 0.6\n")
+    (base / "rabbitmq-env.conf").write_text("")
+    (base / "enabled_plugins").write_text("[].\n")
+    node, env = _node_env(base, port)
+    ctl = _script("rabbitmqctl")
+    (base / NODE_NOTE).write_text(json.dumps({"node": node, "port": port, "rabbitmqctl": ctl}))
+    # more file handles where the hard limit allows: each quorum queue holds several
+    command = f"ulimit -n $(ulimit -Hn) 2>/dev/null; exec {shlex.quote(server)} -detached"
+    subprocess.run(["sh", "-c", command], env=env, cwd=base, timeout=60, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if answers(f"amqp://guest:guest@localhost:{port}/", timeout=2):
             return True
         time.sleep(1)
     return False
+
+
+def stop_local_node(base=LOCAL_BASE, timeout=60):
+    """Stop the node start_local_node started under `base`; False when there is none."""
+    note = _local_note(base)
+    if note is None:
+        return False
+    subprocess.run([note["rabbitmqctl"], "-n", note["node"], "stop"], env=_node_env(Path(base), note["port"])[1],
+                   capture_output=True, timeout=timeout, check=False)
+    return True
+
+
+def _local_note(base=LOCAL_BASE):
+    try:
+        note = json.loads((Path(base) / NODE_NOTE).read_text())
+    except (OSError, ValueError):
+        return None
+    return note if note.get("rabbitmqctl") else None
+
+
+def rabbitmqctl_argv(uri=None, base=LOCAL_BASE):
+    """The command that administers the broker at `uri` (vhosts for tests and simulators).
+
+    RABBITMQCTL in the environment wins; the project's own local node when it serves that port;
+    else the machine's `rabbitmqctl`.
+    """
+    if os.environ.get("RABBITMQCTL"):
+        return shlex.split(os.environ["RABBITMQCTL"])
+    host, port = _host_port(uri or amqp_uri())
+    note = _local_note(base)
+    if note and note.get("port") == port and host in ("localhost", "127.0.0.1"):
+        return [note["rabbitmqctl"], "-n", note["node"]]
+    return ["rabbitmqctl"]
 
 
 def ensure():
@@ -67,12 +154,13 @@ def ensure():
         print(f"broker: RabbitMQ answers at {where}")
         return 0
     local = host in ("localhost", "127.0.0.1", "::1")
-    if local and shutil.which("rabbitmq-server") and not _port_open(host, port):
-        print(f"broker: none at {where}; starting a local RabbitMQ node (data in var/rabbitmq) ...")
+    if local and _script("rabbitmq-server") and not _port_open(host, port):
+        print(f"broker: none at {where}; starting a local RabbitMQ node (files in var/rabbitmq) ...")
         if start_local_node(port):
-            print(f"broker: local node started at {where}")
+            print(f"broker: local node started at {where} (stop it: .venv/bin/python -m shared.messaging.broker stop)")
             return 0
-        print(f"broker: the local node did not answer in time; see var/rabbitmq/log", file=sys.stderr)
+        print(f"broker: the local node did not answer in time; its log:", file=sys.stderr)
+        print(_log_tail(LOCAL_BASE), file=sys.stderr)
         return 1
     if _port_open(host, port):
         print(f"broker: something listens at {where} but refuses our login: check AMQP_URI "
@@ -80,6 +168,14 @@ def ensure():
         return 1
     print(HOW_TO_GET_ONE.format(where=where), file=sys.stderr)
     return 1
+
+
+def _log_tail(base, lines=25):
+    logs = sorted((Path(base) / "log").glob("*.log"), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        return f"  (no log under {Path(base) / 'log'})"
+    text = logs[-1].read_text(errors="replace").splitlines()[-lines:]
+    return f"  {logs[-1]}:\n" + "\n".join("  " + line for line in text)
 
 
 def _port_open(host, port):
@@ -90,7 +186,16 @@ def _port_open(host, port):
         return False
 
 
+def main(argv):
+    if argv == ["ensure"]:
+        return ensure()
+    if argv == ["ctl"]:
+        print(shlex.join(rabbitmqctl_argv()))
+        return 0
+    if argv == ["stop"]:
+        return 0 if stop_local_node() else 1
+    sys.exit("usage: python -m shared.messaging.broker ensure|ctl|stop")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["ensure"]:
-        sys.exit("usage: python -m shared.messaging.broker ensure")
-    sys.exit(ensure())
+    sys.exit(main(sys.argv[1:]))

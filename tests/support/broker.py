@@ -9,6 +9,8 @@ from urllib.parse import quote, urlparse, urlunparse
 
 import requests
 
+from shared.messaging.broker import rabbitmqctl_argv
+
 BASE_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@localhost:5672/")
 
 
@@ -18,7 +20,7 @@ def _with_vhost(uri, vhost):
 
 
 def _rabbitmqctl(*args):
-    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([*rabbitmqctl_argv(BASE_URI), *args], capture_output=True, text=True, timeout=60)
 
 
 def _management(method, path, uri):
@@ -32,7 +34,7 @@ def _management(method, path, uri):
 
 def _create(vhost, uri):
     user = urlparse(uri).username or "guest"
-    if shutil.which("rabbitmqctl") and urlparse(uri).hostname in ("localhost", "127.0.0.1"):
+    if shutil.which(rabbitmqctl_argv(BASE_URI)[0]) and urlparse(uri).hostname in ("localhost", "127.0.0.1"):
         if _rabbitmqctl("add_vhost", vhost).returncode == 0:
             _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
             return lambda: _rabbitmqctl("delete_vhost", vhost)

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from services.workorders.adapters.codeenforcement_events import WebhookRejected, verify_and_parse_webhook
+from shared.messaging.broker import rabbitmqctl_argv
 from tests.support.broker import BASE_URI, _with_vhost, isolated_vhost
 
 MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -61,7 +62,7 @@ def transportation_vhost():
 
     With rabbitmqctl at hand the vhost does not exist yet: the simulator must create it.
     """
-    if not shutil.which("rabbitmqctl"):
+    if not shutil.which(rabbitmqctl_argv(BASE_URI)[0]):
         with isolated_vhost() as uri:
             yield uri
         return
@@ -69,7 +70,7 @@ def transportation_vhost():
     try:
         yield _with_vhost(BASE_URI, vhost)
     finally:
-        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True, timeout=60, check=False)
+        subprocess.run([*rabbitmqctl_argv(BASE_URI), "delete_vhost", vhost], capture_output=True, timeout=60, check=False)
 
 
 def simulator_arguments(name: str, backend: str | None) -> list[str]:

@@ -1,0 +1,95 @@
+"""`make run`/`make test` find a broker, start the project's own RabbitMQ node, or explain -- never hang.
+
+The node test starts a real RabbitMQ node (the machine's rabbitmq-server) on a free port with its
+files in a temporary folder, as `ensure` does under var/rabbitmq when AMQP_URI has no broker.
+"""
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shared.messaging import broker
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def nothing_at(monkeypatch):
+    port = _free_port()
+    monkeypatch.setenv("AMQP_URI", f"amqp://guest:guest@localhost:{port}/")
+    monkeypatch.delenv("RABBITMQCTL", raising=False)
+    return port
+
+
+def test_no_broker_and_no_server_explains_and_fails(nothing_at, monkeypatch, capsys):
+    monkeypatch.setattr(broker, "_script", lambda name: None)
+    assert broker.ensure() == 1
+    err = capsys.readouterr().err
+    assert f"No RabbitMQ broker answers at localhost:{nothing_at}" in err
+    assert "apt-get install rabbitmq-server" in err and "export AMQP_URI=" in err
+
+
+def test_a_listener_that_is_not_a_broker_is_named(monkeypatch, capsys):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        monkeypatch.setenv("AMQP_URI", f"amqp://guest:wrong@localhost:{port}/")
+        assert broker.ensure() == 1
+    assert f"something listens at localhost:{port} but refuses our login" in capsys.readouterr().err
+
+
+def test_a_remote_broker_is_never_started_here(monkeypatch, capsys):
+    monkeypatch.setenv("AMQP_URI", "amqp://guest:guest@192.0.2.1:5672/")  # TEST-NET-1: nobody answers
+    monkeypatch.setattr(broker, "answers", lambda uri, timeout=3.0: False)
+    monkeypatch.setattr(broker, "_port_open", lambda host, port: False)
+    started = []
+    monkeypatch.setattr(broker, "start_local_node", lambda *a, **k: started.append(a) or True)
+    assert broker.ensure() == 1
+    assert started == []
+    assert "No RabbitMQ broker answers at 192.0.2.1:5672" in capsys.readouterr().err
+
+
+def test_the_projects_own_node_starts_answers_and_is_administered(nothing_at, tmp_path, monkeypatch):
+    if broker._script("rabbitmq-server") is None:
+        pytest.skip("no rabbitmq-server installed")
+    base = tmp_path / "rabbitmq"
+    try:
+        assert broker.start_local_node(nothing_at, base=base)
+        uri = f"amqp://guest:guest@localhost:{nothing_at}/"
+        assert broker.answers(uri)
+        # what tests and simulators use to make vhosts talks to this node, not the machine's
+        ctl = broker.rabbitmqctl_argv(uri, base=base)
+        assert ctl[1:] == ["-n", f"city311-{nothing_at}@localhost"]
+        added = subprocess.run([*ctl, "add_vhost", "c311-node-check"], capture_output=True, text=True, timeout=60)
+        assert added.returncode == 0, added.stderr
+        listed = subprocess.run([*ctl, "list_vhosts"], capture_output=True, text=True, timeout=60)
+        assert "c311-node-check" in listed.stdout
+        assert (base / "log").is_dir() and any((base / "mnesia").iterdir())
+        # the machine's own node, if any, did not get the vhost
+        machine = subprocess.run(["rabbitmqctl", "list_vhosts"], capture_output=True, text=True, timeout=60)
+        assert "c311-node-check" not in machine.stdout
+        # a second ensure finds it instead of starting another
+        monkeypatch.setattr(broker, "start_local_node", lambda *a, **k: pytest.fail("started twice"))
+        assert broker.ensure() == 0
+    finally:
+        broker.stop_local_node(base=base)
+    assert not broker.answers(f"amqp://guest:guest@localhost:{nothing_at}/", timeout=2)
+
+
+def test_ctl_prefers_the_environment_then_the_machine(tmp_path, monkeypatch):
+    monkeypatch.setenv("RABBITMQCTL", "/opt/rmq/sbin/rabbitmqctl -n other@host")
+    assert broker.rabbitmqctl_argv("amqp://localhost:5672/", base=tmp_path) == [
+        "/opt/rmq/sbin/rabbitmqctl", "-n", "other@host"]
+    monkeypatch.delenv("RABBITMQCTL")
+    assert broker.rabbitmqctl_argv("amqp://localhost:5672/", base=tmp_path) == ["rabbitmqctl"]
+    (tmp_path / broker.NODE_NOTE).write_text('{"node": "city311-5999@localhost", "port": 5999, '
+                                            '"rabbitmqctl": "/usr/lib/rabbitmq/bin/rabbitmqctl"}')
+    # the note applies to its own port only
+    assert broker.rabbitmqctl_argv("amqp://localhost:5672/", base=tmp_path) == ["rabbitmqctl"]
+    assert broker.rabbitmqctl_argv("amqp://localhost:5999/", base=tmp_path)[1:] == ["-n", "city311-5999@localhost"]
