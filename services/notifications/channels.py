@@ -6,6 +6,7 @@ Reasons never carry the recipient's address.
 """
 import re
 import smtplib
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -19,19 +20,23 @@ PERMANENT_SMS_ERRORS = {"invalid_number", "body_too_long", "invalid_request", "u
 
 
 class EmailChannel:
+    """Email over SMTP, one connection kept for a dispatch round (`close` ends it).
+
+    Any error drops the connection, so the next message starts on a fresh one; a connection the
+    server closed while idle is opened again once for the same message.
+    """
+
     def __init__(self, host, port, sender, timeout=10.0, username=None, password=None, starttls=False):
         self.host, self.port, self.sender, self.timeout = host, int(port), sender, float(timeout)
         self.username, self.password, self.starttls = username, password, starttls
+        self._smtp = None
+        self._lock = threading.Lock()  # green under eventlet: one message on the wire at a time
 
     def send(self, outgoing):
         mail = build_email(outgoing, self.sender)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.username:
-                    smtp.login(self.username, self.password or "")
-                smtp.send_message(mail)
+            with self._lock:
+                self._send(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
             return _smtp_failure(code, answer, outgoing.address)
@@ -41,6 +46,55 @@ class EmailChannel:
             return Outcome(False, reason=_redact(f"SMTP server unreachable: {type(exc).__name__}: {exc}",
                                                  outgoing.address))
         return Outcome(True, provider_id=mail["Message-ID"])
+
+    def close(self):
+        """End the kept connection politely (QUIT); safe to call at any time."""
+        with self._lock:
+            self._drop(polite=True)
+
+    def _send(self, mail):
+        reused = self._smtp is not None
+        try:
+            if not reused:
+                self._smtp = self._connect()
+            self._smtp.send_message(mail)
+        except smtplib.SMTPServerDisconnected:
+            self._drop()
+            if not reused:
+                raise
+            self._smtp = self._connect()  # it timed out while idle: once more on a new connection
+            try:
+                self._smtp.send_message(mail)
+            except BaseException:
+                self._drop()
+                raise
+        except BaseException:
+            self._drop()
+            raise
+
+    def _connect(self):
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _drop(self, polite=False):
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            if polite:
+                smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            smtp.close()
 
 
 def build_email(outgoing, sender):
@@ -88,6 +142,12 @@ class Channels:
 
     def __init__(self, email, sms):
         self.by_name = {"email": email, "sms": sms}
+
+    def close(self):
+        """End what a dispatch round kept open (the SMTP connection)."""
+        for channel in self.by_name.values():
+            if hasattr(channel, "close"):
+                channel.close()
 
     def send(self, outgoing):
         try:

@@ -55,7 +55,10 @@ class NotificationsService:
     # -- sending, outside any transaction -----------------------------------------------------
     @timer(interval=float(config.get("DISPATCH_SECONDS", 1.0)))
     def dispatch_due(self):
-        dispatch.deliver_due(self.uow, self.channels.send, self.settings, utc_now)
+        try:
+            dispatch.deliver_due(self.uow, self.channels.send, self.settings, utc_now)
+        finally:
+            self.channels.close()
 
     # -- HTTP: the API ---------------------------------------------------------------------------
     @http("GET", "/api/requests/<string:service_request_id>/notifications")

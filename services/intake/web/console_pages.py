@@ -161,7 +161,7 @@ def _attach(page, service, form, service_request_id):
                        nearby=_nearby(page, service, form), channels=CHANNELS)
 
 
-def request_detail(page, service_request_id):
+def request_detail(page, service_request_id, errors=None, reason="", status=200):
     with page.uow() as uow:
         rows = store.by_ids(uow.session, [service_request_id])
         if not rows:
@@ -170,10 +170,12 @@ def request_detail(page, service_request_id):
         view = store.public_view(record)
         contact, watchers = lookup.contact_of(uow.session, record), followers.followers_of(uow.session, record)
     service = page.jurisdiction.catalog.find(record.service_code)
-    return page.render("console/request.html", record=record, view=view, contact=contact, followers=watchers,
+    return page.render("console/request.html", status=status, record=record, view=view, contact=contact,
+                       followers=watchers, errors=errors or {}, reason=reason,
                        answers=answers_as_text(service, record.attributes or {}) if service else [],
                        filed=page.args.get("filed"), attached=page.args.get("attached"),
-                       routed=page.args.get("routed"), timezone=page.jurisdiction.timezone)
+                       routed=page.args.get("routed"), unmarked=page.args.get("unmarked"),
+                       timezone=page.jurisdiction.timezone)
 
 
 def caller_lookup(page):

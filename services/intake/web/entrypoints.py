@@ -103,6 +103,10 @@ class WebPages:
     def console_request(self, request, service_request_id):
         return self._serve(request, console_pages.request_detail, service_request_id)
 
+    @http("POST", "/console/requests/<string:service_request_id>/not-duplicate")
+    def console_not_duplicate(self, request, service_request_id):
+        return self._serve(request, triage_pages.not_duplicate, service_request_id)
+
     @http("GET", "/console/lookup")
     def console_lookup(self, request):
         return self._serve(request, console_pages.caller_lookup)

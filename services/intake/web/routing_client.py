@@ -9,10 +9,11 @@ class RoutingUnavailable(Exception):
 
 
 class RoutingRefused(Exception):
-    """Routing answered but would not route: `message` says why (unknown department, unknown request)."""
+    """Routing answered but would not route: `message` says why (unknown department or request: 400/404;
+    the request is closed: 409)."""
 
-    def __init__(self, message):
-        self.message = message
+    def __init__(self, message, status=400):
+        self.message, self.status = message, status
         super().__init__(message)
 
 
@@ -28,17 +29,29 @@ def triage_list(base_url):
 
 def route(base_url, service_request_id, department, reason, staff):
     """Route (or re-route) a request by hand; returns the department routing accepted."""
+    _staff_action(base_url, service_request_id, "route", {"department": department, "reason": reason, "staff": staff})
+    return department
+
+
+def not_duplicate(base_url, service_request_id, reason, staff):
+    """Un-mark a false duplicate: routing routes it as a request of its own; returns routing's answer."""
+    return _staff_action(base_url, service_request_id, "not-duplicate", {"reason": reason, "staff": staff})
+
+
+def _staff_action(base_url, service_request_id, action, body):
     try:
-        response = requests.post(f"{base_url.rstrip('/')}/api/requests/{service_request_id}/route",
-                                 json={"department": department, "reason": reason, "staff": staff},
-                                 timeout=TIMEOUT_SECONDS)
+        response = requests.post(f"{base_url.rstrip('/')}/api/requests/{service_request_id}/{action}",
+                                 json=body, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
         raise RoutingUnavailable(str(exc)) from None
-    if response.status_code in (400, 404):
-        raise RoutingRefused(_error_of(response))
+    if response.status_code in (400, 404, 409):
+        raise RoutingRefused(_error_of(response), response.status_code)
     if response.status_code != 200:
         raise RoutingUnavailable(f"routing answered {response.status_code}")
-    return department
+    try:
+        return response.json()
+    except ValueError:
+        raise RoutingUnavailable("routing answered something that is not JSON") from None
 
 
 def _error_of(response):

@@ -16,9 +16,15 @@ ROLES = ("call_taker", "supervisor")
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    """How long a sign-in lasts: idle minutes without a request, and at most `absolute_hours` in all."""
+    """How long a sign-in lasts: idle minutes without a request, and at most `absolute_hours` in all.
+
+    A request extends the idle time only when the last extension is `touch_seconds` old, so a
+    call-taker logging a contact every few seconds costs no session write each time (the idle
+    limit is kept to within that minute).
+    """
     idle_minutes: int = 60
     absolute_hours: int = 10
+    touch_seconds: int = 60
 
 
 def _now():
@@ -88,6 +94,8 @@ def signed_in(session, token, policy):
     account = session.get(StaffAccount, row.username)
     if account is None or not account.active:
         return None
+    if now - _aware(row.last_seen_at) < timedelta(seconds=policy.touch_seconds):
+        return account, row
     row.last_seen_at = now
     row.expires_at = min(now + timedelta(minutes=policy.idle_minutes),
                          _aware(row.created_at) + timedelta(hours=policy.absolute_hours))

@@ -2,6 +2,7 @@
 from werkzeug.datastructures import MultiDict
 
 from services.intake.web import routing_client
+from services.intake.web.console_pages import request_detail
 from services.intake.web.lookup import TRACKING_NUMBER
 from services.intake.web.page import safe_next
 
@@ -31,9 +32,33 @@ def route(page):
             return page.redirect(f"{back}{separator}routed={form['service_request_id'].strip()}")
         except routing_client.RoutingUnavailable:
             errors["form"] = UNAVAILABLE
+            return triage(page, values=form, errors=errors, status=503)
         except routing_client.RoutingRefused as exc:
             errors["form"] = f"Routing refused: {exc.message}"
-    return triage(page, values=form, errors=errors, status=400 if "form" not in errors else 503)
+            # the request is closed (409) is a conflict; an unknown one is a mistake in the form
+            return triage(page, values=form, errors=errors, status=409 if exc.status == 409 else 400)
+    return triage(page, values=form, errors=errors, status=400)
+
+
+def not_duplicate(page, service_request_id):
+    """A call-taker says a request flagged as a duplicate is a problem of its own."""
+    reason = page.form.get("reason", "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "Say why it is not the same problem (routing records it with your name)."
+    elif len(reason) > 500:
+        errors["reason"] = "At most 500 characters."
+    status = 400
+    if not errors:
+        try:
+            routing_client.not_duplicate(page.site.settings.routing_url, service_request_id, reason,
+                                         page.staff.username)
+            return page.redirect(f"/console/requests/{service_request_id}?unmarked=1")
+        except routing_client.RoutingUnavailable:
+            errors["form"], status = UNAVAILABLE, 503
+        except routing_client.RoutingRefused as exc:
+            errors["form"], status = f"Routing refused: {exc.message}", 409 if exc.status == 409 else 400
+    return request_detail(page, service_request_id, errors=errors, reason=reason, status=status)
 
 
 def _problems(page, form):

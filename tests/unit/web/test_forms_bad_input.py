@@ -1,5 +1,6 @@
 """Every form's bad input: a clear message beside the field, and the form comes back with what was typed."""
 import io
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -193,6 +194,41 @@ def test_routing_by_hand_with_bad_input_and_with_routing_away(web):
     assert 'value="26-0000001"' in text(response)
 
 
+@pytest.fixture
+def refusing_routing():
+    """A real HTTP server answering routing's API the way routing refuses: 409 closed, 404 unknown."""
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    @Request.application
+    def app(request):
+        if request.path == "/api/triage":
+            return Response('{"triage": []}', content_type="application/json")
+        if request.path == "/api/requests/26-0000009/route":
+            return Response('{"error": "request 26-0000009 is closed"}', 409, content_type="application/json")
+        return Response('{"error": "no request 26-0000404"}', 404, content_type="application/json")
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_routing_refusals_say_why_and_keep_the_form(tmp_path, refusing_routing):
+    client, _ = web_client(tmp_path, ROUTING_URL=refusing_routing)
+    client.sign_in()
+    for number, status, why in (("26-0000009", 409, "request 26-0000009 is closed"),
+                                ("26-0000404", 400, "no request 26-0000404")):
+        response = client.form_post("/console/triage", "/console/route",
+                                    {"service_request_id": number, "department": "PW-STREETS", "reason": "tree"})
+        page = text(response)
+        assert response.status_code == status
+        assert f"Routing refused: {why}" in page and "not answering" not in page
+        assert f'value="{number}"' in page
+
+
 def test_the_triage_page_says_when_routing_is_away(web):
     client, _ = web
     client.sign_in()
@@ -219,3 +255,85 @@ def test_a_body_too_large_to_read_gets_a_clear_page_not_a_crash(web):
     assert token_page.status_code == 200
     response = client.post("/report/POTHOLE", data={"description": "x" * 13_000_000})
     assert response.status_code == 413 and "too large" in text(response)
+
+
+@pytest.fixture
+def routing_api():
+    """A real HTTP server playing routing's not-duplicate API: it remembers what it was asked."""
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+    asked = []
+
+    @Request.application
+    def app(request):
+        number = request.path.split("/")[3]
+        asked.append((request.path, request.get_json(silent=True)))
+        if number == "26-0000001":
+            return Response('{"error": "request 26-0000001 is not marked as a duplicate"}', 409,
+                            content_type="application/json")
+        return Response(f'{{"service_request_id": "{number}", "outcome": "routed"}}', content_type="application/json")
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", asked
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _stored(u, number):
+    return u.session.execute(select(ServiceRequest).filter_by(service_request_id=number)).scalar_one()
+
+
+def _file_two_and_mark_the_second_a_duplicate(client, uow):
+    numbers = []
+    for _ in range(2):
+        filed = client.form_post("/console/file/POTHOLE", "/console/file/POTHOLE",
+                                 {**POTHOLE, "channel": "phone", "action": "file_anyway"})
+        assert filed.status_code == 303, text(filed)
+        numbers.append(filed.headers["Location"].rsplit("/", 1)[1].split("?")[0])
+    with uow() as u:  # what intake does when routing's RequestDuplicateDetected arrives
+        _stored(u, numbers[1]).parent_request_id = numbers[0]
+    return numbers
+
+
+def test_a_call_taker_unmarks_a_false_duplicate(tmp_path, routing_api):
+    url, asked = routing_api
+    client, uow = web_client(tmp_path, ROUTING_URL=url)
+    client.sign_in()
+    first, second = _file_two_and_mark_the_second_a_duplicate(client, uow)
+    page = text(client.get(f"/console/requests/{second}"))
+    assert f"Marked as a duplicate of" in page and f'href="/console/requests/{first}"' in page
+    assert "Not a duplicate" not in text(client.get(f"/console/requests/{first}"))  # only on the duplicate
+
+    empty = client.form_post(f"/console/requests/{second}", f"/console/requests/{second}/not-duplicate",
+                             {"reason": "  "})
+    assert empty.status_code == 400 and "Say why it is not the same problem" in text(empty) and asked == []
+
+    done = client.form_post(f"/console/requests/{second}", f"/console/requests/{second}/not-duplicate",
+                            {"reason": "other side of the street"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/console/requests/{second}?unmarked=1")
+    assert asked == [(f"/api/requests/{second}/not-duplicate", {"reason": "other side of the street", "staff": "ana"})]
+    assert "no longer a duplicate" in text(client.get(done.headers["Location"]))
+
+
+def test_unmarking_says_why_routing_refused_or_that_it_is_away(tmp_path, routing_api):
+    url, _ = routing_api
+    client, uow = web_client(tmp_path, ROUTING_URL=url)
+    client.sign_in()
+    first, second = _file_two_and_mark_the_second_a_duplicate(client, uow)
+    with uow() as u:  # the page still offers it (say, routing un-marked it a moment ago)
+        _stored(u, first).parent_request_id = second
+    refused = client.form_post(f"/console/requests/{first}", f"/console/requests/{first}/not-duplicate",
+                               {"reason": "different hole"})
+    assert refused.status_code == 409
+    assert "Routing refused: request 26-0000001 is not marked as a duplicate" in text(refused)
+    assert 'value="different hole"' in text(refused)
+
+    away, uow_away = web_client(tmp_path / "away")  # routing at a port where nothing answers
+    away.sign_in()
+    _, dup = _file_two_and_mark_the_second_a_duplicate(away, uow_away)
+    response = away.form_post(f"/console/requests/{dup}", f"/console/requests/{dup}/not-duplicate",
+                              {"reason": "different hole"})
+    assert response.status_code == 503 and "routing service is not answering" in text(response)
+    assert 'value="different hole"' in text(response)

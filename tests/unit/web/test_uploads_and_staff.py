@@ -66,6 +66,28 @@ def test_sessions_expire_when_idle_and_end_at_sign_out(tmp_path):
         assert staff.sign_in(u.session, "nobody", DEMO_PASSWORD, policy) is None
 
 
+def test_a_busy_session_is_extended_at_most_once_a_minute(tmp_path):
+    _, uow = web_client(tmp_path)
+    policy = staff.SessionPolicy(idle_minutes=30, absolute_hours=8, touch_seconds=60)
+    with uow() as u:
+        _, token = staff.sign_in(u.session, "ana", DEMO_PASSWORD, policy)
+    with uow() as u:
+        first = u.session.execute(select(StaffSession)).scalar_one()
+        signed_at, expires_at = first.last_seen_at, first.expires_at
+    with uow() as u:
+        staff.signed_in(u.session, token, policy)
+        assert not u.session.dirty  # seconds later: nothing to write
+    with uow() as u:
+        assert u.session.execute(select(StaffSession)).scalar_one().expires_at == expires_at
+        row = u.session.execute(select(StaffSession)).scalar_one()
+        row.last_seen_at = signed_at - timedelta(seconds=61)
+    with uow() as u:
+        staff.signed_in(u.session, token, policy)
+    with uow() as u:
+        row = u.session.execute(select(StaffSession)).scalar_one()
+        assert row.last_seen_at > signed_at and row.expires_at > expires_at
+
+
 def test_only_a_hash_of_the_password_and_of_the_session_is_stored(tmp_path):
     client, uow = web_client(tmp_path)
     client.sign_in()
