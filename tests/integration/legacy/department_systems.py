@@ -1,9 +1,10 @@
-"""What the Forestry, Transportation and Code Enforcement tests need beyond the shared simulator fixtures.
+"""What the legacy adapter tests need beyond the shared simulator fixtures, per department system.
 
-A fresh MariaDB database for Forestry, a fresh vhost for Transportation (the
-simulator creates it itself when rabbitmqctl is at hand), a stand-in for the
-workorders service's webhook endpoint for Code Enforcement, and the client
-settings that point an adapter at one running simulator.
+A service code each system takes, a fresh MariaDB database for Forestry, a
+fresh vhost for Transportation (the simulator creates it itself when
+rabbitmqctl is at hand), a stand-in for the workorders service's webhook
+endpoint for Code Enforcement, and the simulator arguments and client settings
+that point an adapter at one running simulator of any of the six systems.
 """
 import shutil
 import subprocess
@@ -22,7 +23,8 @@ from shared.messaging.broker import rabbitmqctl_argv
 from tests.support.broker import BASE_URI, _with_vhost, isolated_vhost
 
 MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
-SERVICE_CODES = {"forestry": "DOWNED_TREE", "transportation": "TRAFFIC_SIGNAL", "codeenforcement": "GRAFFITI"}
+SERVICE_CODES = {"streets": "POTHOLE", "watershed": "WATER_LEAK", "solidwaste": "MISSED_PICKUP",
+                 "forestry": "DOWNED_TREE", "transportation": "TRAFFIC_SIGNAL", "codeenforcement": "GRAFFITI"}
 WEBHOOK_SECRET = "test-webhook-secret"
 
 
@@ -75,19 +77,30 @@ def transportation_vhost():
 
 def simulator_arguments(name: str, backend: str | None) -> list[str]:
     """Extra command-line arguments of a simulator: its database or broker; no webhook unless asked."""
-    return {"forestry": ["--job-seconds", "0.05", *(["--database-url", backend] if backend else [])],
+    return {"streets": [], "watershed": [], "solidwaste": [],
+            "forestry": ["--job-seconds", "0.05", *(["--database-url", backend] if backend else [])],
             "transportation": ["--amqp-uri", backend or ""],
             "codeenforcement": ["--webhook-url", backend or "", "--webhook-secret", WEBHOOK_SECRET]}[name]
 
 
 def client_settings(simulator, backend: str | None, journal_dir: Path) -> dict:
-    """build_client settings pointing at one running simulator (short waits: faults show quickly)."""
+    """build_client settings pointing at one running simulator.
+
+    Streets and Watershed keep their file's timeouts and Solid Waste its ACK timeout; the others wait
+    briefly, so faults show quickly.
+    """
+    if simulator.name in ("streets", "watershed"):
+        return {"url": simulator.url}
+    if simulator.name == "solidwaste":
+        return {"data_dir": str(simulator.data_dir), "poll_interval_seconds": 0.05}
     if simulator.name == "forestry":
         url = backend or f"sqlite:///{simulator.data_dir / 'interface.sqlite3'}"
         return {"database_url": url, "answer_timeout_seconds": 5, "poll_interval_seconds": 0.05}
     if simulator.name == "transportation":
         return {"amqp_uri": backend, "journal_path": str(journal_dir / "journal.sqlite3"),
                 "ack_timeout_seconds": 5, "poll_interval_seconds": 0.05}
+    if simulator.name != "codeenforcement":
+        raise ValueError(f"no client settings for simulator {simulator.name!r}")
     return {"url": simulator.url, "timeout_seconds": 2, "overlap_seconds": 60, "webhook_secret": WEBHOOK_SECRET}
 
 
