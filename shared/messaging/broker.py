@@ -65,14 +65,23 @@ def _script(name):
     return shutil.which(name)
 
 
-def _node_env(base, port):
+def _dist_port(port):
+    """RabbitMQ's own rule (AMQP port + 20000) while that is a port; else any free one."""
+    if port + 20000 <= 65535:
+        return port + 20000
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _node_env(base, port, dist_port=None):
     node = f"city311-{port}@localhost"
     return node, dict(
         os.environ,
         RABBITMQ_NODENAME=node,
         RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
         RABBITMQ_NODE_PORT=str(port),
-        RABBITMQ_DIST_PORT=str(port + 20000),
+        RABBITMQ_DIST_PORT=str(dist_port or _dist_port(port)),
         RABBITMQ_MNESIA_BASE=str(base / "mnesia"),
         RABBITMQ_LOG_BASE=str(base / "log"),
         RABBITMQ_CONFIG_FILE=str(base / "rabbitmq.conf"),
@@ -98,9 +107,11 @@ def start_local_node(port, base=LOCAL_BASE, wait_seconds=90):
         "vm_memory_high_watermark.relative = 0.6\n")
     (base / "rabbitmq-env.conf").write_text("")
     (base / "enabled_plugins").write_text("[].\n")
-    node, env = _node_env(base, port)
+    dist_port = _dist_port(port)
+    node, env = _node_env(base, port, dist_port)
     ctl = _script("rabbitmqctl")
-    (base / NODE_NOTE).write_text(json.dumps({"node": node, "port": port, "rabbitmqctl": ctl}))
+    (base / NODE_NOTE).write_text(json.dumps({"node": node, "port": port, "dist_port": dist_port,
+                                              "rabbitmqctl": ctl}))
     # more file handles where the hard limit allows: each quorum queue holds several
     command = f"ulimit -n $(ulimit -Hn) 2>/dev/null; exec {shlex.quote(server)} -detached"
     subprocess.run(["sh", "-c", command], env=env, cwd=base, timeout=60, check=False,
@@ -118,7 +129,8 @@ def stop_local_node(base=LOCAL_BASE, timeout=60):
     note = _local_note(base)
     if note is None:
         return False
-    subprocess.run([note["rabbitmqctl"], "-n", note["node"], "stop"], env=_node_env(Path(base), note["port"])[1],
+    env = _node_env(Path(base), note["port"], note.get("dist_port"))[1]
+    subprocess.run([note["rabbitmqctl"], "-n", note["node"], "stop"], env=env,
                    capture_output=True, timeout=timeout, check=False)
     return True
 

@@ -60,7 +60,7 @@ def test_the_projects_own_node_starts_answers_and_is_administered(nothing_at, tm
         pytest.skip("no rabbitmq-server installed")
     base = tmp_path / "rabbitmq"
     try:
-        assert broker.start_local_node(nothing_at, base=base)
+        assert broker.start_local_node(nothing_at, base=base), broker._log_tail(base)
         uri = f"amqp://guest:guest@localhost:{nothing_at}/"
         assert broker.answers(uri)
         # what tests and simulators use to make vhosts talks to this node, not the machine's
@@ -80,6 +80,11 @@ def test_the_projects_own_node_starts_answers_and_is_administered(nothing_at, tm
     finally:
         broker.stop_local_node(base=base)
     assert not broker.answers(f"amqp://guest:guest@localhost:{nothing_at}/", timeout=2)
+
+
+def test_a_high_port_gets_a_distribution_port_that_exists():
+    assert broker._dist_port(5672) == 25672
+    assert 0 < broker._dist_port(50000) <= 65535
 
 
 def test_ctl_prefers_the_environment_then_the_machine(tmp_path, monkeypatch):
