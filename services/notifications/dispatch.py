@@ -43,6 +43,23 @@ class Outcome:
 
 def deliver_due(units_of_work, send, settings, clock):
     """One dispatch round; returns how many deliveries were sent."""
+    return _round(units_of_work, send, settings, clock)[1]
+
+
+def deliver_until_caught_up(units_of_work, send, settings, clock, max_rounds=20):
+    """Rounds one after the other while each claims a full batch (a backlog), at most `max_rounds`;
+    returns how many were sent. A storm's notifications go out at the pace the channels take, not
+    one batch per timer tick."""
+    sent = 0
+    for _ in range(max_rounds):
+        claimed, sent_now = _round(units_of_work, send, settings, clock)
+        sent += sent_now
+        if claimed < settings.batch_size:
+            break
+    return sent
+
+
+def _round(units_of_work, send, settings, clock):
     with units_of_work() as uow:
         claimed = claim_due(uow, clock(), settings.batch_size, settings.lease)
     sent = 0
@@ -55,7 +72,7 @@ def deliver_due(units_of_work, send, settings, clock):
         with units_of_work() as uow:
             record_outcome(uow, delivery_id, outcome, clock(), settings.retry)
         sent += outcome.sent
-    return sent
+    return len(claimed), sent
 
 
 def claim_due(uow, now, limit, lease):

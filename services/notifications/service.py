@@ -56,7 +56,7 @@ class NotificationsService:
     @timer(interval=float(config.get("DISPATCH_SECONDS", 1.0)))
     def dispatch_due(self):
         try:
-            dispatch.deliver_due(self.uow, self.channels.send, self.settings, utc_now)
+            dispatch.deliver_until_caught_up(self.uow, self.channels.send, self.settings, utc_now)
         finally:
             self.channels.close()
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from services.notifications import dispatch, subscriptions
 from services.notifications.dispatch import Outcome
 from services.notifications.models import Delivery
-from tests.unit.notifications.conftest import Clock, deliveries, event, published
+from tests.unit.notifications.conftest import Clock, deliveries, event, make_settings, published
 from tests.unit.notifications.test_who_hears_what import CLOCK, contact, handle, status
 
 EVENING = datetime(2026, 11, 25, 2, 30, tzinfo=timezone.utc)      # 21:30 in New York
@@ -145,3 +145,19 @@ def test_two_dispatchers_never_send_the_same_message(uow, settings):
 def _make_due(uow, moment):
     with uow() as unit:
         unit.session.query(Delivery).filter(Delivery.template != "survey").update({"next_attempt_at": moment})
+
+
+def test_a_backlog_goes_out_in_rounds_one_after_the_other(uow):
+    settings = make_settings(DISPATCH_BATCH_SIZE=2)
+    residents = [f"26-00002{n:02d}" for n in range(5)]
+    handle(uow, settings, *(e for sid in residents
+                            for e in (contact(sid, email=f"r{sid[-2:]}@example.org"), status("received", sid))))
+    clock = Clock(CLOCK.now)
+    _make_due(uow, clock.now)
+    capped = Channel()
+    assert dispatch.deliver_until_caught_up(uow, capped, settings, clock, max_rounds=2) == 4  # two full rounds
+    channel = Channel()
+    assert dispatch.deliver_until_caught_up(uow, channel, settings, clock) == 1  # the rest; a short round ends it
+    assert sorted(s.address for s in capped.sent + channel.sent) == sorted(f"r{sid[-2:]}@example.org"
+                                                                          for sid in residents)
+    assert dispatch.deliver_until_caught_up(uow, Channel(), settings, clock) == 0
