@@ -15,6 +15,10 @@ from tests.support.databases import SERVICES
 from tests.support.processes import ROOT, Process, free_port, nameko_process
 from tests.support.system import LEGACY_SYSTEMS, System
 
+# every department's system: the three of the tests' System and the three that need more wiring
+ALL_SYSTEMS = (*LEGACY_SYSTEMS, "forestry", "transportation", "codeenforcement")
+WEBHOOK_SECRET = "bench-webhook-secret"
+
 DEV_SERVERS = {"mailcatcher": 8025, "smsgateway": 8026}
 SERVICE_PORTS = {"intake": 8311, "metrics": 8312, "notifications": 8313, "workorders": 8314, "routing": 8315}
 
@@ -23,17 +27,32 @@ class BenchSystem(System):
     """The whole system on a vhost and databases of its own, `instances` processes per service."""
 
     def __init__(self, amqp_uri, database_urls, workdir, settings, instances=None, crew_speed="demo",
-                 legacy=LEGACY_SYSTEMS):
+                 legacy=ALL_SYSTEMS):
         self.crew_speed = crew_speed
         super().__init__(amqp_uri, database_urls, workdir, legacy=legacy)
         self.amqp_uri = amqp_uri
         self.legacy_systems = tuple(legacy)
+        self.env.update(self._department_wiring(workdir))
         self.env.update({k: str(v) for k, v in settings.items()})
         for process in (*self.legacy.values(), *self.services.values()):
             process.env = self.env
         for service, count in (instances or {}).items():
             for n in range(2, count + 1):
                 self._add_replica(service, n)
+
+    def _department_wiring(self, workdir):
+        """Forestry's interface tables in a SQLite file, Transportation's queues on the benchmark's own
+        vhost (their names carry a 'transportation.' prefix), Code Enforcement's webhooks to workorders."""
+        wiring = {}
+        if "forestry" in self.legacy_systems:
+            wiring["FORESTRY_DATABASE_URL"] = f"sqlite:///{workdir}/legacy/forestry/interface.sqlite3"
+        if "transportation" in self.legacy_systems:
+            wiring["TRANSPORTATION_AMQP_URI"] = self.amqp_uri
+            wiring["TRANSPORTATION_JOURNAL_PATH"] = f"{workdir}/workorders/transportation-journal.sqlite3"
+        if "codeenforcement" in self.legacy_systems:
+            wiring["CODEENFORCEMENT_WEBHOOK_URL"] = self.url("workorders", "/webhooks/codeenforcement")
+            wiring["CODEENFORCEMENT_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+        return wiring
 
     def _legacy_process(self, name):
         process = super()._legacy_process(name)
