@@ -3,7 +3,9 @@
 While it runs, the schedule samples two backlogs twice a second: messages ready in
 the work queues (from the observer) and contacts accepted but not yet counted by
 metrics (the end-to-end backlog, outboxes and prefetched messages included). The
-ramp judges each step from them with the same rules as the final report.
+ramp judges each step from them with the same rules as the final report. A drain
+also waits for notifications' sending backlog (deliveries due, from its /health), so
+the next phase's first notifications do not queue behind the last phase's.
 """
 import time
 
@@ -16,8 +18,9 @@ from bench.stats import growth, verdict
 class Schedule:
     """Runs phases on a driver, with a progress bar; remembers windows, drains, verdicts and samples."""
 
-    def __init__(self, driver, observer, ledger, settings, rules):
+    def __init__(self, driver, observer, ledger, settings, rules, deliveries_due=lambda: 0):
         self.driver, self.observer, self.ledger = driver, observer, ledger
+        self.deliveries_due = deliveries_due
         self.settings, self.rules = settings, rules
         self.windows, self.drains, self.verdicts, self.progress = [], {}, {}, []
 
@@ -78,8 +81,15 @@ class Schedule:
             time.sleep(1)
             sample = self.sample()
             answered = not self.ledger.in_flight()
-            calm = calm + 1 if answered and sample["backlog"] <= 5 and sample["pending"] <= 5 else 0
-        self.drains[after] = {"seconds": round(time.monotonic() - started, 1), **self.progress[-1]}
+            sample["deliveries_due"] = due = self.deliveries_due()
+            calm = calm + 1 if answered and sample["backlog"] <= 5 and sample["pending"] <= 5 and due <= 5 else 0
+        self.drains[after] = {"seconds": round(time.monotonic() - started, 1), "complete": calm >= 2,
+                              **self.progress[-1]}
+        if calm < 2:
+            tqdm.write(f"  after {after}: not drained within {self.settings['drain_seconds']} s "
+                       f"(queued {self.progress[-1]['backlog']}, not counted {self.progress[-1]['pending']}, "
+                       f"notifications due {self.progress[-1].get('deliveries_due', 0)}); "
+                       "the next phase starts with that backlog")
 
     def settle(self):
         """At the end: wait (bounded) until no milestone has been seen for the first time for 5 s."""
@@ -87,7 +97,7 @@ class Schedule:
         while time.monotonic() - started < self.settings["settle_seconds"]:
             time.sleep(1)
             self.sample()
-            if self.observer.firsts != last or self.observer.backlog > 5:
+            if self.observer.firsts != last or self.observer.backlog > 5 or self.deliveries_due() > 5:
                 last, quiet_since = self.observer.firsts, time.monotonic()
             elif time.monotonic() - quiet_since >= 5:
                 break

@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
+import requests
 import yaml
 
 from bench import ceiling, console
@@ -40,6 +41,18 @@ def load_profile(path=PROFILE):
     return yaml.safe_load(Path(path).read_text())
 
 
+def _deliveries_due(health_urls):
+    """Notifications' sending backlog, summed over its instances (the same table: the largest answer);
+    0 for an instance that does not say (an older running system)."""
+    due = 0
+    for url in health_urls:
+        try:
+            due = max(due, int(requests.get(url, timeout=5).json().get("deliveries_due", 0)))
+        except (requests.RequestException, ValueError):
+            pass
+    return due
+
+
 def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, seed=311):
     """Drive `system` through the schedule; (results document, ledger, accounts)."""
     settings = profile["schedule"]
@@ -55,7 +68,9 @@ def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, s
     mix = RequestMix(profile, ROOT, seed=seed, tag=started.strftime("%Y%m%d%H%M%S"))
     driver = LoadDriver(ledger, mix, intake_urls, call_takers, settings["post_timeout_seconds"],
                         settings["max_in_flight"], seed=seed)
-    schedule = Schedule(driver, observer, ledger, settings, profile["sustained"])
+    notifications = [system.url(name, "/health") for name in system.instances_of("notifications")]
+    schedule = Schedule(driver, observer, ledger, settings, profile["sustained"],
+                        deliveries_due=lambda: _deliveries_due(notifications))
     try:
         schedule.fixed(rates, seconds)
         if ramp:

@@ -72,7 +72,7 @@ def _throughput(results):
         rows.append(f"| {p['phase']} | {p['offered_per_s']} | {p['accepted_per_s']} | {p['submitted']} "
                     f"| {o['accepted']} | {o['rejected']} | {o['timed_out']} | {o['failed']} "
                     f"| {_ms(p['post_seconds'])} | {q.get('backlog_max', '?')} "
-                    f"| {g['pending_end']} ({g['pending']:+g}) | {drain.get('seconds', '–')} s | "
+                    f"| {g['pending_end']} ({g['pending']:+g}) | {_drained(drain)} | "
                     f"{'yes' if p['sustained'] else 'no: ' + '; '.join(p['not_sustained_because'])} |")
     rows += ["", f"Highest rate sustained: **{results['highest_sustained']}** contacts/s "
                  f"({results['highest_sustained_service_requests']} service requests/s)."]
@@ -173,3 +173,10 @@ def _usage(figures):
     per_contact = figures.get("cpu_ms_per_contact")
     return (f"{figures['cpu_mean']:.0f}%, " + (f"{per_contact:g} ms/contact, " if per_contact is not None else "")
             + f"{figures['rss_peak_mb']:.0f} MB")
+
+
+def _drained(drain):
+    """How long the drain after a phase took; says so when it stopped at its limit with work left."""
+    if not drain:
+        return "–"
+    return f"{drain['seconds']} s" + ("" if drain.get("complete", True) else " (not drained: limit)")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timezone
 
 import structlog
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from services.notifications.audience import opted_out
 from services.notifications.models import Delivery, Request, Subscription, Survey
@@ -73,6 +73,14 @@ def _round(units_of_work, send, settings, clock):
             record_outcome(uow, delivery_id, outcome, clock(), settings.retry)
         sent += outcome.sent
     return len(claimed), sent
+
+
+def backlog(session, now):
+    """What operators watch: deliveries due now and not yet sent, and how long the oldest has waited."""
+    due, oldest = session.execute(select(func.count(), func.min(Delivery.next_attempt_at)).where(
+        Delivery.status == "pending", Delivery.next_attempt_at <= now)).one()
+    return {"deliveries_due": due,
+            "oldest_due_seconds": round((now - as_utc(oldest)).total_seconds(), 1) if oldest else 0.0}
 
 
 def claim_due(uow, now, limit, lease):

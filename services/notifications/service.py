@@ -100,7 +100,9 @@ class NotificationsService:
 
     @http("GET", "/health")
     def health(self, request):
-        return _json(200, {"status": "ok"})
+        """Up, and the sending backlog: deliveries due now and the oldest one's wait (a storm shows here)."""
+        with self.uow() as uow:
+            return _json(200, {"status": "ok", **dispatch.backlog(uow.session, utc_now())})
 
     # -- HTTP: residents' pages ----------------------------------------------------------------
     @http("GET", "/follow")

@@ -3,7 +3,7 @@
 The channel here is a recording stand-in; the real SMTP and SMS channels are tested against
 the development servers in tests/integration/notifications/.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from services.notifications import dispatch, subscriptions
 from services.notifications.dispatch import Outcome
@@ -161,3 +161,19 @@ def test_a_backlog_goes_out_in_rounds_one_after_the_other(uow):
     assert sorted(s.address for s in capped.sent + channel.sent) == sorted(f"r{sid[-2:]}@example.org"
                                                                           for sid in residents)
     assert dispatch.deliver_until_caught_up(uow, Channel(), settings, clock) == 0
+
+
+def test_the_backlog_operators_see_counts_what_is_due_and_its_wait(uow, settings):
+    handle(uow, settings, contact(), status("received"), contact("26-0000301", email="b@example.org"),
+           status("received", "26-0000301"))
+    clock = Clock(CLOCK.now)
+    _make_due(uow, clock.now)
+    clock.advance(seconds=90)
+    with uow() as unit:
+        assert dispatch.backlog(unit.session, clock()) == {"deliveries_due": 2, "oldest_due_seconds": 90.0}
+        unit.session.query(Delivery).filter(Delivery.service_request_id == "26-0000301").update(
+            {"next_attempt_at": clock.now + timedelta(hours=1)})  # held for later: not due
+        assert dispatch.backlog(unit.session, clock())["deliveries_due"] == 1
+    dispatch.deliver_due(uow, Channel(), settings, clock)
+    with uow() as unit:
+        assert dispatch.backlog(unit.session, clock()) == {"deliveries_due": 0, "oldest_due_seconds": 0.0}
