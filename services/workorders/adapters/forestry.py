@@ -9,7 +9,7 @@ is the table's only writer, so ids appear in commit order).
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from .base import LegacyWorkOrder, PermanentError, StatusChange, TransientError, WorkOrderRequest
 from .cursors import read_cursor, write_cursor
@@ -66,7 +66,10 @@ class ForestryTableClient:
                "CATEGORY_CODE": self._vocabulary.category_for(request.service_code),
                "PRIORITY_CODE": self._vocabulary.priority_for(request.priority), "DESCRIPTION": request.description,
                "ADDRESS": request.address, "LATITUDE": request.lat, "LONGITUDE": request.long}
-        iface_id = self._submit(REQUESTS, REQUESTS.c.EXT_REF == request.service_request_id, row)
+        # A row the job already turned into a work order counts as ours too: between a retry's
+        # find_by_reference and this submit the job may have answered the earlier row.
+        answered = and_(REQUESTS.c.PROCESS_STATUS == PROCESSED, REQUESTS.c.WORK_ORDER_NO.is_not(None))
+        iface_id = self._submit(REQUESTS, REQUESTS.c.EXT_REF == request.service_request_id, row, answered)
         answer = self._await_answer(REQUESTS, iface_id)
         if answer["WORK_ORDER_NO"] and (answer["PROCESS_STATUS"] == PROCESSED
                                         or self._codes.is_duplicate(answer["ERROR_CODE"])):
@@ -99,13 +102,16 @@ class ForestryTableClient:
         changes = [change for change in readable if self._vocabulary.is_reported(change.legacy_status)]
         return sorted(changes, key=lambda c: c.changed_at), write_cursor(log_id=rows[-1]["LOG_ID"] if rows else last)
 
-    def _submit(self, table, ours, values: dict) -> int:
+    def _submit(self, table, ours, values: dict, answered=None) -> int:
+        """Our row still waiting for the job (or already `answered`, when given), else a new one."""
+        reusable = table.c.PROCESS_STATUS == PENDING if answered is None else or_(table.c.PROCESS_STATUS == PENDING,
+                                                                                  answered)
         with self._db.transaction() as connection:
-            pending = connection.execute(select(table.c.IFACE_ID).where(ours, table.c.PROCESS_STATUS == PENDING)
+            pending = connection.execute(select(table.c.IFACE_ID).where(ours, reusable)
                                          .order_by(table.c.IFACE_ID).limit(1)).scalar()
             if pending is not None:
-                log.info("%s: row %s of %s is still waiting for the job; not submitting again", self.name, pending,
-                         table.name)
+                log.info("%s: row %s of %s is waiting for the job or answered; not submitting again", self.name,
+                         pending, table.name)
                 return pending
             return insert_returning_id(connection, table, {**values, "PROCESS_STATUS": PENDING,
                                                            "SUBMITTED_AT": _naive_utc_now()})
