@@ -1,23 +1,16 @@
 """The Transportation system's queues, city side: publish with confirms, take documents off, park bad ones.
 
-One kombu connection, opened on first use and dropped after any broker error;
-a lock keeps each operation to one caller at a time (under eventlet the lock
-is green), and nobody waits while holding it. Broker trouble is a TransientError.
+The connection is a BrokerLink (broker trouble is a TransientError); each
+operation first checks, passively, that its queue exists.
 """
 import logging
-import socket
-import threading
 from typing import Callable
 
 import amqp
-import kombu
-from kombu.exceptions import KombuError
 
-from .base import TransientError
+from .broker_link import BrokerLink, take_each
 
 log = logging.getLogger(__name__)
-
-BROKER_ERRORS = (amqp.exceptions.AMQPError, KombuError, OSError, socket.timeout)
 
 
 class DepartmentQueues:
@@ -25,11 +18,8 @@ class DepartmentQueues:
 
     def __init__(self, system: str, uri: str, queues: dict[str, str], connect_timeout: float):
         self._system = system
-        self._uri = uri
         self._queues = queues
-        self._connect_timeout = connect_timeout
-        self._connection: kombu.Connection | None = None
-        self._lock = threading.Lock()
+        self._link = BrokerLink(system, uri, connect_timeout, {"confirm_publish": True, "max_retries": 0})
 
     def publish(self, role: str, body: bytes, bod_id: str, correlation_id: str, kind: str) -> None:
         """Publish a persistent document to a queue that must exist, and wait for the broker's confirm."""
@@ -45,17 +35,9 @@ class DepartmentQueues:
         reason it cannot read it: the message is then parked with that reason.
         Either way the message leaves its queue only after ``keep`` returned.
         """
-        def drain(channel) -> int:
-            for count in range(limit):
-                message = channel.basic_get(self._queues[role])
-                if message is None:
-                    return count
-                reason = keep(message.body)
-                if reason:
-                    self._park(channel, role, message, reason)
-                channel.basic_ack(message.delivery_tag)
-            return limit
-        return self._with_channel(role, drain)
+        return self._with_channel(role, lambda channel: take_each(
+            channel, self._queues[role], lambda message: keep(message.body),
+            lambda message, reason: self._park(channel, role, message, reason), limit))
 
     def _park(self, channel, role: str, message: amqp.Message, reason: str) -> None:
         log.warning("%s: parking a message from %s: %s", self._system, self._queues[role], reason)
@@ -68,31 +50,7 @@ class DepartmentQueues:
         channel.basic_publish(parked, exchange="", routing_key=self._queues["parked"])
 
     def _with_channel(self, role: str, action):
-        with self._lock:
-            try:
-                channel = self._channel()
-                channel.queue_declare(self._queues[role], passive=True)
-                return action(channel)
-            except amqp.exceptions.NotFound:
-                self._drop()
-                raise TransientError(self._system, f"queue {self._queues[role]} does not exist: has the "
-                                                   "Transportation system declared its queues?") from None
-            except BROKER_ERRORS as error:
-                self._drop()
-                raise TransientError(self._system, f"broker: {type(error).__name__}: {error}") from None
-            except Exception:
-                self._drop()  # messages taken but not removed go back to their queue
-                raise
-
-    def _channel(self):
-        if self._connection is None:
-            self._connection = kombu.Connection(self._uri, connect_timeout=self._connect_timeout,
-                                                transport_options={"confirm_publish": True, "max_retries": 0})
-        return self._connection.default_channel
-
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        try:
-            connection and connection.release()
-        except BROKER_ERRORS:
-            pass
+        queue = self._queues[role]
+        return self._link.run(action, prepare=lambda channel: channel.queue_declare(queue, passive=True),
+                              not_found=f"queue {queue} does not exist: has the Transportation system "
+                                        "declared its queues?")
