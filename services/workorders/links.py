@@ -179,20 +179,27 @@ def apply_changes(uow, system, changes, cursor):
 
 
 def apply_change(uow, system, change):
-    """One status change (from polling or a webhook), applied at most once."""
+    """One status change (from polling or a webhook), applied at most once.
+
+    A change for a tracking id we hold no link for is left unrecorded: the RequestRouted that makes the work
+    order ours may still be on its way (this process was down while the request was filed and the system
+    already worked on it), and the next catch-up poll, whose window overlaps, brings the change again.
+    """
     if uow.session.get(AppliedUpdate, change.change_id):
+        return
+    link = uow.session.get(WorkOrderLink, change.external_reference)
+    if link is None:
         return
     uow.session.add(AppliedUpdate(update_id=change.change_id,
                                   service_request_id=change.external_reference, applied_at=_now()))
-    link = uow.session.get(WorkOrderLink, change.external_reference)
     if _created_unconfirmed(link, system, change):
         # The system has a work order under our tracking id that our create has not confirmed yet (a process
         # died between the create and the commit, or the create's answer was lost): it is ours; adopt it
         # now, or this change would be dropped and the cursor move past it for good.
         confirm_created(uow, link.service_request_id, LegacyWorkOrder(change.legacy_id, change.external_reference,
                                                                       change.legacy_status))
-    if link is None or link.legacy_id != change.legacy_id or _superseded(link, change):
-        return  # not ours, a work order left behind by a re-route, or older than what we have
+    if link.legacy_id != change.legacy_id or _superseded(link, change):
+        return  # a work order left behind by a re-route, or older than what we have
     link.status, link.legacy_status = change.status, change.legacy_status
     link.status_changed_at, link.updated_at = change.changed_at, _now()
     _publish_change(uow, system, link, change)

@@ -155,6 +155,22 @@ def test_another_systems_change_or_a_cancelled_order_is_not_adopted(workorders_d
     assert (link(workorders_db).state, link(workorders_db).legacy_id) == ("pending", None)
 
 
+def test_a_change_that_arrives_before_the_request_is_ours_is_applied_when_it_comes_again(workorders_db):
+    """Workorders was down while the request was filed and the system already closed it: the change (webhook or
+    poll) comes before RequestRouted; it must not be used up, so the next overlapping poll can apply it."""
+    early = [status_change("WO-7", "assigned", 1), status_change("WO-7", "closed", 2)]
+    with workorders_db() as uow:
+        links.apply_changes(uow, "streets", early, cursor="c1")
+        assert outbox_events_of(uow) == []
+    assert claim(workorders_db, routed()) is not None
+    with workorders_db() as uow:
+        links.apply_changes(uow, "streets", early, cursor="c2")
+    assert (link(workorders_db).legacy_id, link(workorders_db).status) == ("WO-7", "closed")
+    with workorders_db() as uow:
+        assert [e["event_type"] for e in outbox_events_of(uow)] == ["WorkOrderCreated", "WorkOrderUpdated",
+                                                                     "WorkOrderClosed"]
+
+
 def outbox_events_of(uow):
     import json
 
