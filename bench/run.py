@@ -8,6 +8,7 @@
 import argparse
 import os
 import shutil
+import signal
 import tempfile
 import time
 from contextlib import ExitStack
@@ -147,8 +148,15 @@ def _keep_logs(system, folder):
         shutil.copyfile(log, logs / log.name)
 
 
+def _stop_on_signal(signum, _frame):
+    """SIGTERM / SIGHUP end the run like Ctrl-C: unwinding stops every process the benchmark started."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None):
     args = _arguments(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
     profile = load_profile()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     folder = Path(args.results) / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
