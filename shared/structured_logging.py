@@ -62,6 +62,10 @@ class LogContext(DependencyProvider):
         structlog.contextvars.clear_contextvars()
         bound = {"entrypoint": worker_ctx.entrypoint.method_name}
         first = worker_ctx.args[0] if worker_ctx.args else None
+        if isinstance(first, list) and first:  # a batch handler's events
+            if len(first) > 1:
+                bound["batch_size"] = len(first)
+            first = first[0]
         if isinstance(first, dict) and "correlation_id" in first:
             bound.update(correlation_id=first["correlation_id"], event_id=first.get("event_id"),
                          event_type=first.get("event_type"))

@@ -5,6 +5,9 @@ timeline note and records RequestStatusChanged in the same unit of work.
 """
 from datetime import datetime, timezone
 
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+
 from services.intake.models import RequestNote, ServiceRequest
 
 CONSUMER = "intake.public_record"
@@ -42,8 +45,9 @@ def _record(uow, event, handler):
     """The request an event is about, or None when this event was applied before."""
     if not uow.claim(event, f"{CONSUMER}.{handler}"):
         return None
-    record = uow.session.query(ServiceRequest).filter_by(
-        service_request_id=event["data"]["service_request_id"]).one_or_none()
+    # The timeline notes are only added to here (by request_pk): not loading them saves a query per event.
+    record = uow.session.execute(select(ServiceRequest).options(lazyload(ServiceRequest.notes)).where(
+        ServiceRequest.service_request_id == event["data"]["service_request_id"])).scalar_one_or_none()
     if record is None:
         raise LookupError(f"no request {event['data']['service_request_id']} (event ahead of its request)")
     return record

@@ -21,7 +21,7 @@ from services.intake.open311.queries import flag, parse_request_query
 from services.intake.open311.rendering import created_document, requests_document, tokens_document
 from services.intake.open311.responses import answer_query, error_response
 from services.intake.web import entrypoints as web
-from shared.messaging.entrypoints import reliable_event_handler
+from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
 
@@ -160,32 +160,26 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
         return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok"})
 
     # -- the public record, from the bus ----------------------------------------------
-    @reliable_event_handler("routing", "RequestRouted")
-    def on_request_routed(self, event):
-        with self.uow() as uow:
-            public_record.routed(uow, event)
+    @reliable_event_handler("routing", "RequestRouted", batch=True)
+    def on_request_routed(self, events):
+        apply_batch(self.uow, events, public_record.routed)
 
-    @reliable_event_handler("routing", "RequestDuplicateDetected")
-    def on_duplicate_detected(self, event):
-        with self.uow() as uow:
-            public_record.duplicate(uow, event)
+    @reliable_event_handler("routing", "RequestDuplicateDetected", batch=True)
+    def on_duplicate_detected(self, events):
+        apply_batch(self.uow, events, public_record.duplicate)
 
-    @reliable_event_handler("routing", "RequestNeedsTriage")
-    def on_needs_triage(self, event):
-        with self.uow() as uow:
-            public_record.needs_triage(uow, event)
+    @reliable_event_handler("routing", "RequestNeedsTriage", batch=True)
+    def on_needs_triage(self, events):
+        apply_batch(self.uow, events, public_record.needs_triage)
 
-    @reliable_event_handler("workorders", "WorkOrderCreated")
-    def on_work_order_created(self, event):
-        with self.uow() as uow:
-            public_record.work_order_created(uow, event)
+    @reliable_event_handler("workorders", "WorkOrderCreated", batch=True)
+    def on_work_order_created(self, events):
+        apply_batch(self.uow, events, public_record.work_order_created)
 
-    @reliable_event_handler("workorders", "WorkOrderUpdated")
-    def on_work_order_updated(self, event):
-        with self.uow() as uow:
-            public_record.work_order_updated(uow, event)
+    @reliable_event_handler("workorders", "WorkOrderUpdated", batch=True)
+    def on_work_order_updated(self, events):
+        apply_batch(self.uow, events, public_record.work_order_updated)
 
-    @reliable_event_handler("workorders", "WorkOrderClosed")
-    def on_work_order_closed(self, event):
-        with self.uow() as uow:
-            public_record.work_order_closed(uow, event)
+    @reliable_event_handler("workorders", "WorkOrderClosed", batch=True)
+    def on_work_order_closed(self, events):
+        apply_batch(self.uow, events, public_record.work_order_closed)

@@ -43,15 +43,18 @@ class HandlerHealth(DependencyProvider):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         if not isinstance(worker_ctx.entrypoint, ReliableEventHandler):
             return
-        event = worker_ctx.args[0] if worker_ctx.args else {}
+        events = worker_ctx.args[0] if worker_ctx.args else []   # batch handlers: a list, results per event
         event_type = worker_ctx.entrypoint.event_type
-        if exc_info is not None:
-            prometheus.HANDLER_FAILURES.labels(event_type).inc()
+        if exc_info is not None:  # a failed batch is handled again event by event: count only those
+            if len(events) == 1:
+                prometheus.HANDLER_FAILURES.labels(event_type).inc()
             return
-        prometheus.EVENTS_PROCESSED.labels(event_type, result or "applied").inc()
+        for outcome in result or ():
+            prometheus.EVENTS_PROCESSED.labels(event_type, outcome).inc()
         prometheus.LAST_EVENT_PROCESSED.set(time.time())
-        if isinstance(event, dict) and event.get("occurred_at"):
-            prometheus.LAST_EVENT_OCCURRED.set(datetime.fromisoformat(event["occurred_at"]).timestamp())
+        occurred = [event["occurred_at"] for event in events if event.get("occurred_at")]
+        if occurred:
+            prometheus.LAST_EVENT_OCCURRED.set(datetime.fromisoformat(max(occurred)).timestamp())
 
 
 class MeasuresMarker(DependencyProvider):

@@ -46,8 +46,7 @@ def _fact(uow, service_request_id):
     """
     dialect = uow.session.get_bind().dialect.name
     if dialect in _UPSERTS:
-        uow.session.execute(_UPSERTS[dialect](RequestFact).values(
-            service_request_id=service_request_id, **_EMPTY).on_conflict_do_nothing())
+        uow.session.execute(_UPSERTS[dialect], dict(_EMPTY, service_request_id=service_request_id))
     fact = uow.session.get(RequestFact, service_request_id, with_for_update=True)
     if fact is None:  # another database: an event may overtake RequestCreated
         fact = RequestFact(service_request_id=service_request_id, **_EMPTY)
@@ -56,7 +55,8 @@ def _fact(uow, service_request_id):
 
 
 _EMPTY = {"notifications_sent": 0, "notifications_failed": 0, "work_order_failed": False, "is_open": True}
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_UPSERTS = {"postgresql": postgresql.insert(RequestFact.__table__).on_conflict_do_nothing(),   # built once: cached
+            "sqlite": sqlite.insert(RequestFact.__table__).on_conflict_do_nothing()}
 
 
 def document(row):

@@ -11,7 +11,7 @@ from services.metrics import api, export, facts, prometheus, queries, stream, we
 from services.metrics.dependencies import (HandlerHealth, JurisdictionGeography, MeasuresMarker,
                                            MetricsStream, configured_timer)
 from services.metrics.queries import InvalidQuery
-from shared.messaging.entrypoints import reliable_event_handler
+from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
 
@@ -37,64 +37,62 @@ class MetricsService:
     measures_marker = MeasuresMarker()
 
     # -- facts from every event (never ReporterContactRecorded: it carries personal data) ----------
-    def _record(self, event):
-        with self.uow() as uow:
-            folded = facts.record(uow, event)
-        return "applied" if folded is not None else "duplicate"
+    # Batch handlers: the events waiting in a queue are folded in one transaction (group commit); the
+    # result is each event's outcome, counted by HandlerHealth.
+    def _record(self, events, fold=facts.record):
+        return ["applied" if folded is not None else "duplicate" for folded in apply_batch(self.uow, events, fold)]
 
-    @reliable_event_handler("intake", "RequestCreated")
-    def on_request_created(self, event):
-        return self._record(event)
+    @reliable_event_handler("intake", "RequestCreated", batch=True)
+    def on_request_created(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("intake", "InformationRequestLogged")
-    def on_information_logged(self, event):
-        with self.uow() as uow:
-            kept = facts.record_information(uow, event)
-        return "applied" if kept is not None else "duplicate"
+    @reliable_event_handler("intake", "InformationRequestLogged", batch=True)
+    def on_information_logged(self, events):
+        return self._record(events, facts.record_information)
 
-    @reliable_event_handler("intake", "RequestStatusChanged")
-    def on_status_changed(self, event):
-        return self._record(event)
+    @reliable_event_handler("intake", "RequestStatusChanged", batch=True)
+    def on_status_changed(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("routing", "RequestRouted")
-    def on_request_routed(self, event):
-        return self._record(event)
+    @reliable_event_handler("routing", "RequestRouted", batch=True)
+    def on_request_routed(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("routing", "RequestDuplicateDetected")
-    def on_duplicate_detected(self, event):
-        return self._record(event)
+    @reliable_event_handler("routing", "RequestDuplicateDetected", batch=True)
+    def on_duplicate_detected(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("routing", "RequestNeedsTriage")
-    def on_needs_triage(self, event):
-        return self._record(event)
+    @reliable_event_handler("routing", "RequestNeedsTriage", batch=True)
+    def on_needs_triage(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("workorders", "WorkOrderCreated")
-    def on_work_order_created(self, event):
-        return self._record(event)
+    @reliable_event_handler("workorders", "WorkOrderCreated", batch=True)
+    def on_work_order_created(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("workorders", "WorkOrderUpdated")
-    def on_work_order_updated(self, event):
-        return self._record(event)
+    @reliable_event_handler("workorders", "WorkOrderUpdated", batch=True)
+    def on_work_order_updated(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("workorders", "WorkOrderClosed")
-    def on_work_order_closed(self, event):
-        return self._record(event)
+    @reliable_event_handler("workorders", "WorkOrderClosed", batch=True)
+    def on_work_order_closed(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("workorders", "WorkOrderFailed")
-    def on_work_order_failed(self, event):
-        return self._record(event)
+    @reliable_event_handler("workorders", "WorkOrderFailed", batch=True)
+    def on_work_order_failed(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("notifications", "NotificationSent")
-    def on_notification_sent(self, event):
-        return self._record(event)
+    @reliable_event_handler("notifications", "NotificationSent", batch=True)
+    def on_notification_sent(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("notifications", "NotificationFailed")
-    def on_notification_failed(self, event):
-        return self._record(event)
+    @reliable_event_handler("notifications", "NotificationFailed", batch=True)
+    def on_notification_failed(self, events):
+        return self._record(events)
 
-    @reliable_event_handler("notifications", "SurveyResponded")
-    def on_survey_responded(self, event):
-        return self._record(event)
+    @reliable_event_handler("notifications", "SurveyResponded", batch=True)
+    def on_survey_responded(self, events):
+        return self._record(events)
 
     # -- measure updates on the stream ---------------------------------------------------------------
     @configured_timer("STREAM_MEASURES_SECONDS", 60)

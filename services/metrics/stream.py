@@ -13,9 +13,7 @@ from datetime import datetime, timezone
 
 from kombu import Queue
 from nameko import config
-from sqlalchemy import insert
-
-from shared.persistence.tables import outbox
+from shared.persistence.unit_of_work import OUTBOX_INSERT
 
 SCHEMA = "city311.metrics.stream"
 SCHEMA_VERSION = 1
@@ -61,8 +59,8 @@ def message(kind, data, cause=None):
 def record(uow, kind, data, cause=None):
     """Write a stream message to the outbox in the unit of work's transaction; return it."""
     body = message(kind, data, cause)
-    uow.session.execute(insert(outbox).values(
-        event_id=body["message_id"], exchange="", routing_key=queue_name(),
-        payload=json.dumps(body), created_at=datetime.now(timezone.utc), attempts=0))
+    uow.session.execute(OUTBOX_INSERT, {
+        "event_id": body["message_id"], "exchange": "", "routing_key": queue_name(),
+        "payload": json.dumps(body), "created_at": datetime.now(timezone.utc), "attempts": 0})
     uow.published.append(body)  # so the relay is woken as soon as the transaction commits
     return body

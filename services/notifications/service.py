@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from services.notifications import dispatch, handlers, listing, subscriptions, surveys
 from services.notifications.dependencies import ChannelsProvider, PagesProvider, SettingsProvider
 from services.notifications.pages import choose_language
-from shared.messaging.entrypoints import reliable_event_handler
+from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
 
@@ -32,25 +32,21 @@ class NotificationsService:
     log_context = LogContext()
 
     # -- what happened, from the bus -------------------------------------------------------
-    @reliable_event_handler("intake", "ReporterContactRecorded")
-    def record_contact(self, event):
-        with self.uow() as uow:
-            handlers.record_contact(uow, event, self.settings)
+    @reliable_event_handler("intake", "ReporterContactRecorded", batch=True)
+    def record_contact(self, events):
+        apply_batch(self.uow, events, handlers.record_contact, self.settings)
 
-    @reliable_event_handler("intake", "RequestStatusChanged")
-    def notify_status_change(self, event):
-        with self.uow() as uow:
-            handlers.status_changed(uow, event, self.settings)
+    @reliable_event_handler("intake", "RequestStatusChanged", batch=True)
+    def notify_status_change(self, events):
+        apply_batch(self.uow, events, handlers.status_changed, self.settings)
 
-    @reliable_event_handler("routing", "RequestRouted")
-    def note_routing(self, event):
-        with self.uow() as uow:
-            handlers.request_routed(uow, event)
+    @reliable_event_handler("routing", "RequestRouted", batch=True)
+    def note_routing(self, events):
+        apply_batch(self.uow, events, handlers.request_routed)
 
-    @reliable_event_handler("routing", "RequestDuplicateDetected")
-    def join_duplicate(self, event):
-        with self.uow() as uow:
-            handlers.duplicate_detected(uow, event)
+    @reliable_event_handler("routing", "RequestDuplicateDetected", batch=True)
+    def join_duplicate(self, events):
+        apply_batch(self.uow, events, handlers.duplicate_detected)
 
     # -- sending, outside any transaction -----------------------------------------------------
     @timer(interval=float(config.get("DISPATCH_SECONDS", 1.0)))

@@ -5,16 +5,26 @@ gone. This one never acks a failure away: the message goes to a delay queue
 and comes back, and after the last retry it lands in the dead-letter queue
 with the error, the attempt count and where it came from. An event that does
 not match its contract goes straight to the dead-letter queue with the reason.
+
+``batch=True`` (group commit): the handler takes a *list* of events and handles
+them in one transaction. While a batch is being handled the next messages wait
+(up to the prefetch), and the next worker takes all of them, so one event at a
+time when the queue is quiet and whole batches under load, with no added wait.
+Messages are acked only after their batch's worker succeeded; when a batch
+fails, each of its events is handled again on its own, so one bad event is
+retried and dead-lettered alone and the others go through.
 """
 import traceback
 from datetime import datetime, timezone
 
 import structlog
+from eventlet.event import Event
 from kombu import Connection
 from nameko import config
 from nameko.amqp.publish import Publisher
+from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, decode_from_headers
 
 from shared.events import InvalidEvent, parse_event
 from shared.messaging.topology import ServiceQueues, declare, work_queue_name
@@ -45,7 +55,8 @@ def handler_queues(service_name, source_service, event_type, method_name):
 class ReliableEventHandler(EventHandler):
     """Handle `event_type` from `source_service`; the handler receives the validated envelope."""
 
-    def __init__(self, source_service, event_type, **kwargs):
+    def __init__(self, source_service, event_type, batch=False, **kwargs):
+        self.batch = batch
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=False, **kwargs)
 
@@ -57,6 +68,10 @@ class ReliableEventHandler(EventHandler):
         with Connection(self.amqp_uri, connect_timeout=15) as connection:
             declare(connection, to_declare)
         self.consumer_options["on_decode_error"] = self.handle_undecodable
+        if self.batch:
+            self.max_batch = int(config.get("BATCH_MAX_EVENTS", 50))
+            self.consumer_options.setdefault("prefetch_count", self.max_batch)
+            self._waiting, self._draining = [], False
         Consumer.setup(self)  # EventHandler.setup would build a classic queue
 
     def handle_message(self, body, message):
@@ -65,7 +80,62 @@ class ReliableEventHandler(EventHandler):
         except InvalidEvent as exc:
             self._dead_letter(message, f"InvalidEvent: {exc.errors}", _attempt(message))
             return
-        super().handle_message(event, message)
+        if not self.batch:
+            super().handle_message(event, message)
+            return
+        self._waiting.append((event, message))
+        if not self._draining:  # one batch worker at a time; the next takes what arrived meanwhile
+            self._draining = True
+            self.container.spawn_managed_thread(
+                self._drain, identifier=f"batch[{self.container.service_name}.{self.method_name}]")
+
+    # -- batches ---------------------------------------------------------------------------------------
+    def _drain(self):
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+                if len(batch) == 1 or not self._handled_together(batch):
+                    for event, message in batch:
+                        self._handle_alone(event, message)
+        finally:
+            self._draining = False
+
+    def _handled_together(self, batch):
+        """One worker for the whole batch; True (and every message acked) when it succeeded."""
+        exc_info = self._run_and_wait([event for event, _ in batch], batch[0][1])
+        if exc_info is ContainerBeingKilled:
+            for _, message in batch:
+                self.consumer.requeue_message(message)
+            return True
+        if exc_info is not None:
+            log.warning("batch failed, handling its events one by one", queue=self.queue.name, size=len(batch),
+                        error="".join(traceback.format_exception_only(*exc_info[:2])).strip()[:500])
+            return False
+        for _, message in batch:
+            self.consumer.ack_message(message)
+        return True
+
+    def _handle_alone(self, event, message):
+        exc_info = self._run_and_wait([event], message)
+        if exc_info is ContainerBeingKilled:
+            self.consumer.requeue_message(message)
+        else:
+            self.handle_message_processed(message, None, exc_info)
+
+    def _run_and_wait(self, events, message):
+        """Run the handler on `events` in a worker and wait: its exc_info, None, or ContainerBeingKilled."""
+        done = Event()
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            done.send(exc_info)
+            return result, exc_info
+
+        try:
+            self.container.spawn_worker(self, (events,), {}, context_data=decode_from_headers(message.headers),
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            return ContainerBeingKilled
+        return done.wait()
 
     def handle_undecodable(self, message, exc):
         """kombu could not decode the body (not JSON, wrong content type): dead-letter it."""
@@ -113,6 +183,24 @@ class ReliableEventHandler(EventHandler):
             self.consumer.requeue_message(message)
             return
         self.consumer.ack_message(message)
+
+
+def in_lock_order(events):
+    """A batch's events ordered by request (stably: one request's events keep their order).
+
+    A batch holds its row locks until its commit; batches of different handlers that lock their
+    requests in one order cannot deadlock each other (PostgreSQL).
+    """
+    return sorted(events, key=lambda event: event.get("correlation_id") or "")
+
+
+def apply_batch(unit_of_work, events, change, *args):
+    """A batch handler's usual body: `change(uow, event, *args)` for each event, in one transaction.
+
+    Returns what each call returned, in the order the events were applied.
+    """
+    with unit_of_work() as uow:
+        return [change(uow, event, *args) for event in in_lock_order(events)]
 
 
 def _attempt(message):

@@ -1,5 +1,6 @@
 """The outbox relay: publishes committed events with publisher confirms, in order, until acknowledged."""
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import structlog
@@ -29,6 +30,8 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.retention = retention
+        self.purge_interval = 60.0
+        self._next_purge = 0.0
         self._wake = threading.Event()
         self._stopped = False
 
@@ -49,7 +52,9 @@ class OutboxRelay:
             try:
                 while not self._stopped and self.relay_batch() == self.batch_size:
                     pass
-                self.purge_published()
+                if time.monotonic() >= self._next_purge:  # a DELETE per wake-up cost a transaction per event
+                    self.purge_published()
+                    self._next_purge = time.monotonic() + self.purge_interval
                 backoff = self.poll_interval
             except Exception as exc:  # keep relaying whatever went wrong; the rows stay
                 log.warning("outbox relay failed, will retry", error=str(exc), retry_in=backoff)

@@ -2,10 +2,17 @@
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from shared.events import new_event
 from shared.persistence.tables import inbox, outbox
+
+# Built once: a statement whose values are bound parameters is compiled once and then found in
+# SQLAlchemy's cache (values baked in with .values() cost a new cache key on every event).
+_SEEN = select(inbox.c.event_id).where(inbox.c.consumer == bindparam("consumer"),
+                                       inbox.c.event_id == bindparam("event_id"))
+_MARK_SEEN = insert(inbox)
+OUTBOX_INSERT = insert(outbox)
 
 
 class UnitOfWork:
@@ -42,21 +49,18 @@ class UnitOfWork:
     def claim(self, event, consumer):
         """Mark `event` processed by `consumer`; False if it already was (a redelivery)."""
         key = {"consumer": consumer, "event_id": event["event_id"]}
-        seen = self.session.execute(
-            select(inbox.c.event_id).where(inbox.c.consumer == consumer,
-                                           inbox.c.event_id == event["event_id"])).first()
-        if seen:
+        if self.session.execute(_SEEN, key).first():
             return False
-        # A concurrent duplicate makes this flush fail; the retry then sees the row.
-        self.session.execute(insert(inbox).values(processed_at=_now(), **key))
+        # A concurrent duplicate makes this insert fail; the retry then sees the row.
+        self.session.execute(_MARK_SEEN, dict(key, processed_at=_now()))
         return True
 
     def publish(self, event_type, data, correlation_id):
         """Validate an event against its contract and record it in the outbox."""
         event = new_event(event_type, data, correlation_id, self.producer)
-        self.session.execute(insert(outbox).values(
-            event_id=event["event_id"], exchange=f"{self.producer}.events",
-            routing_key=event_type, payload=json.dumps(event), created_at=_now(), attempts=0))
+        self.session.execute(OUTBOX_INSERT, {
+            "event_id": event["event_id"], "exchange": f"{self.producer}.events", "routing_key": event_type,
+            "payload": json.dumps(event), "created_at": _now(), "attempts": 0})
         self.published.append(event)
         return event
 

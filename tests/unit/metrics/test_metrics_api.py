@@ -122,11 +122,18 @@ def test_the_export_refuses_unbounded_periods_and_other_formats(worker):
 
 
 def test_prometheus_reports_business_measures_and_service_health(worker):
-    context = SimpleNamespace(entrypoint=ReliableEventHandler("intake", "RequestCreated"),
-                              args=(timed("RequestCreated", 0),))
+    entrypoint = ReliableEventHandler("intake", "RequestCreated", batch=True)
+    batch = SimpleNamespace(entrypoint=entrypoint, args=([timed("RequestCreated", 0), timed("RequestCreated", 1)],))
+    alone = SimpleNamespace(entrypoint=entrypoint, args=([timed("RequestCreated", 0)],))
+    applied, duplicate, failures = (prometheus.EVENTS_PROCESSED.labels("RequestCreated", "applied"),
+                                    prometheus.EVENTS_PROCESSED.labels("RequestCreated", "duplicate"),
+                                    prometheus.HANDLER_FAILURES.labels("RequestCreated"))
+    before = [counter._value.get() for counter in (applied, duplicate, failures)]
     health = HandlerHealth()
-    health.worker_result(context, result="applied")
-    health.worker_result(context, exc_info=(ValueError, ValueError("x"), None))
+    health.worker_result(batch, result=["applied", "duplicate"])
+    health.worker_result(batch, exc_info=(ValueError, ValueError("x"), None))   # handled again one by one:
+    health.worker_result(alone, exc_info=(ValueError, ValueError("x"), None))   # only those failures count
+    assert [counter._value.get() - b for counter, b in zip((applied, duplicate, failures), before)] == [1, 1, 1]
     text = worker.get_metrics(None).get_data(as_text=True)
     assert 'city311_requests{stage="requests_closed"} 3.0' in text
     assert 'city311_requests_created_total{channel="web",department="PW-STREETS"} 3.0' in text

@@ -17,7 +17,17 @@ PERSONAL = ("Ana", "ana@example.org", "404-555-0134", "resident@example.org", "D
 
 
 def deliver(worker, event):
-    return getattr(worker, HANDLERS[event["event_type"]])(event)
+    """One event, as a batch handler gets it when its queue is quiet; its outcome."""
+    [outcome] = getattr(worker, HANDLERS[event["event_type"]])([event])
+    return outcome
+
+
+def deliver_in_batches(worker, events):
+    """The events as the queues would hand them over under load: each handler's share in one batch."""
+    outcomes = []
+    for event_type in dict.fromkeys(event["event_type"] for event in events):
+        outcomes += getattr(worker, HANDLERS[event_type])([e for e in events if e["event_type"] == event_type])
+    return outcomes
 
 
 def fact_of(worker, sid="26-0000123"):
@@ -57,16 +67,36 @@ def test_a_lifecycle_folds_into_one_fact(worker):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_any_arrival_order_with_redeliveries_gives_the_same_fact(unit_of_work, seed):
-    in_order = worker_factory(MetricsService, uow=unit_of_work("metrics"))
-    for event in lifecycle():
-        deliver(in_order, event)
-    shuffled = lifecycle()
-    shuffled = shuffled + random.Random(seed).sample(shuffled, 4)  # four of them delivered twice
-    random.Random(seed).shuffle(shuffled)
+    in_order = _delivered_in_order(unit_of_work)
+    shuffled = _shuffled_with_four_redelivered(seed)
     other = worker_factory(MetricsService, uow=_fresh(unit_of_work, seed))
     outcomes = [deliver(other, event) for event in shuffled]
     assert outcomes.count("duplicate") == 4
     assert fact_of(other) == fact_of(in_order)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batches_with_redeliveries_inside_them_give_the_same_fact_as_one_by_one(unit_of_work, seed):
+    one_by_one = _delivered_in_order(unit_of_work)
+    events = _shuffled_with_four_redelivered(seed)   # a redelivery may land in the same batch as the original
+    batched = worker_factory(MetricsService, uow=_fresh(unit_of_work, f"batch-{seed}"))
+    outcomes = deliver_in_batches(batched, events)
+    assert (outcomes.count("duplicate"), outcomes.count("applied")) == (4, len(events) - 4)
+    assert fact_of(batched) == fact_of(one_by_one)
+
+
+def _delivered_in_order(unit_of_work):
+    worker = worker_factory(MetricsService, uow=unit_of_work("metrics"))
+    for event in lifecycle():
+        deliver(worker, event)
+    return worker
+
+
+def _shuffled_with_four_redelivered(seed):
+    events = lifecycle()
+    events = events + random.Random(seed).sample(events, 4)  # four of them delivered twice
+    random.Random(seed).shuffle(events)
+    return events
 
 
 def _fresh(unit_of_work, seed):
