@@ -91,3 +91,22 @@ def test_a_system_down_past_the_retry_budget_sends_to_triage_then_catches_up(sys
         closes_with_one_work_order(system, "watershed", sid, timeout=120)
     triage = system.get("routing", "/api/triage").json()["triage"]
     assert sid not in [t["service_request_id"] for t in triage]
+
+
+def test_a_department_system_slow_to_answer_does_not_hold_back_the_others(system):
+    """Solid Waste answers its batch files only when it is up again; more of its creates waiting for their
+    acknowledgement than workorders once had workers must not keep a pothole from reaching Streets."""
+    faults(system, "solidwaste", clear=True, down_for_seconds=25)
+    try:
+        with BusTap(system.amqp_uri) as tap:
+            waiting = [file_for(system, "solidwaste") for _ in range(25)]
+            wait_until(lambda: all(tap.of_type("RequestRouted", sid) for sid in waiting), 30,
+                       what="the Solid Waste requests routed")
+        pothole = file_for(system, "streets")
+        wait_until(lambda: legacy_orders(system, pothole, "streets"), 12,
+                   what="the pothole's work order while Solid Waste's creates wait")
+        assert all(not legacy_orders(system, sid, "solidwaste") for sid in waiting)  # still down, still waiting
+    finally:
+        faults(system, "solidwaste", clear=True)
+    for sid in waiting:
+        wait_until(lambda: len(legacy_orders(system, sid, "solidwaste")) == 1, 90, what=f"{sid}'s work order")
