@@ -5,12 +5,14 @@ timeline note and records RequestStatusChanged in the same unit of work.
 """
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from services.intake.models import RequestNote, ServiceRequest
 
 CONSUMER = "intake.public_record"
+_LOCKED_REQUEST = (select(ServiceRequest).options(lazyload(ServiceRequest.notes))
+                   .where(ServiceRequest.service_request_id == bindparam("id")).with_for_update())
 
 
 def _aware(value):
@@ -45,9 +47,10 @@ def _record(uow, event, handler):
     """The request an event is about, or None when this event was applied before."""
     if not uow.claim(event, f"{CONSUMER}.{handler}"):
         return None
-    # The timeline notes are only added to here (by request_pk): not loading them saves a query per event.
-    record = uow.session.execute(select(ServiceRequest).options(lazyload(ServiceRequest.notes)).where(
-        ServiceRequest.service_request_id == event["data"]["service_request_id"])).scalar_one_or_none()
+    # Locked until the commit: a request's events come on several queues, and two handlers reading it at
+    # once would each judge its change against the row as it was (an older crew update written over the
+    # closing). The timeline notes are only added to here (by request_pk): not loaded, a query less per event.
+    record = uow.session.execute(_LOCKED_REQUEST, {"id": event["data"]["service_request_id"]}).scalar_one_or_none()
     if record is None:
         raise LookupError(f"no request {event['data']['service_request_id']} (event ahead of its request)")
     return record
@@ -124,7 +127,7 @@ def work_order_closed(uow, event):
     _change(uow, record, "closed", f"Closed: {data['resolution']}", status="closed",
             when=_at(data["changed_at"]))
     for child in uow.session.query(ServiceRequest).filter_by(
-            parent_request_id=record.service_request_id, status="open"):
+            parent_request_id=record.service_request_id, status="open").with_for_update():
         _change(uow, child, "closed", f"Closed with request {record.service_request_id}: {data['resolution']}",
                 status="closed", when=_at(data["changed_at"]))
 

@@ -5,11 +5,10 @@ written in the same transaction as the fact it describes.
 """
 from datetime import datetime, timezone
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from services.metrics import stream
 from services.metrics.folds import FOLDS, when
 from services.metrics.models import InformationFact, RequestFact
+from shared.persistence.rows import LockedRow
 
 
 def record(uow, event):
@@ -37,26 +36,13 @@ def record_information(uow, event):
     return contact
 
 
-def _fact(uow, service_request_id):
-    """The request's fact, created empty if this is its first event, locked for this transaction.
-
-    Insert-if-absent first, so two first events of one request folding at once do not
-    both insert (one would fail and wait for a retry); the row lock then keeps them
-    from losing each other's change.
-    """
-    dialect = uow.session.get_bind().dialect.name
-    if dialect in _UPSERTS:
-        uow.session.execute(_UPSERTS[dialect], dict(_EMPTY, service_request_id=service_request_id))
-    fact = uow.session.get(RequestFact, service_request_id, with_for_update=True)
-    if fact is None:  # another database: an event may overtake RequestCreated
-        fact = RequestFact(service_request_id=service_request_id, **_EMPTY)
-        uow.session.add(fact)
-    return fact
-
-
 _EMPTY = {"notifications_sent": 0, "notifications_failed": 0, "work_order_failed": False, "is_open": True}
-_UPSERTS = {"postgresql": postgresql.insert(RequestFact.__table__).on_conflict_do_nothing(),   # built once: cached
-            "sqlite": sqlite.insert(RequestFact.__table__).on_conflict_do_nothing()}
+_FACTS = LockedRow(RequestFact, _EMPTY)
+
+
+def _fact(uow, service_request_id):
+    """The request's fact, created empty if this is its first event, locked for this transaction."""
+    return _FACTS.get(uow.session, service_request_id)
 
 
 def document(row):

@@ -4,22 +4,19 @@ import uuid
 from sqlalchemy import or_, select
 
 from services.notifications.models import OptOut, Request, Subscription
+from shared.persistence.rows import LockedRow
+
+
+_REQUESTS = LockedRow(Request, {})
 
 
 def lock_request(session, service_request_id, now):
     """The request's row, created if new and locked for this transaction.
 
     Every handler that changes who hears what about a request takes this lock first, so a
-    status change and a subscriber arriving at the same moment cannot miss each other. Two
-    first-time inserts racing make one transaction fail; its retry finds the row.
+    status change and a subscriber arriving at the same moment cannot miss each other.
     """
-    row = session.execute(select(Request).where(Request.service_request_id == service_request_id)
-                          .with_for_update()).scalar_one_or_none()
-    if row is None:
-        row = Request(service_request_id=service_request_id, updated_at=now)
-        session.add(row)
-        session.flush()
-    return row
+    return _REQUESTS.get(session, service_request_id, updated_at=now)
 
 
 def subscribe(session, service_request_id, role, channel, address, now, first_name=None, language="en"):

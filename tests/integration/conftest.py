@@ -1,6 +1,10 @@
 """Integration fixtures: the real system on a real RabbitMQ, on SQLite and (when reachable) PostgreSQL."""
 import pytest
+from sqlalchemy.orm import sessionmaker
 
+from shared.persistence.engine import make_engine
+from shared.persistence.migrations import upgrade
+from shared.persistence.unit_of_work import UnitOfWork
 from tests.support.broker import isolated_vhost
 from tests.support.databases import POSTGRES_ADMIN_URL, database_urls, postgres_reachable
 from tests.support.system import System
@@ -18,6 +22,25 @@ def amqp_uri():
 def _require(backend):
     if backend == "postgresql" and not postgres_reachable():
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} (set CITY311_TEST_POSTGRES_URL)")
+
+
+@pytest.fixture(params=BACKENDS)
+def service_databases(request, tmp_path):
+    """`service_databases(service)` → a factory of units of work on that service's freshly migrated database.
+
+    For tests that race real transactions against one service's database, without the system running.
+    """
+    _require(request.param)
+    engines = []
+    with database_urls(request.param, tmp_path) as urls:
+        def unit_of_work(service):
+            upgrade(service, urls[service])
+            engines.append(make_engine(urls[service]))
+            sessions = sessionmaker(engines[-1], expire_on_commit=False)
+            return lambda: UnitOfWork(sessions, service)
+        yield unit_of_work
+        for engine in engines:
+            engine.dispose()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -9,29 +9,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import sessionmaker
 
 from services.workorders import links
 from services.workorders.models import WorkOrderLink
-from shared.persistence.engine import make_engine
-from shared.persistence.migrations import upgrade
-from shared.persistence.unit_of_work import UnitOfWork
-from tests.support.databases import database_urls, postgres_reachable
 from tests.unit.services.conftest import event
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
-
-@pytest.fixture(params=BACKENDS)
-def workorders_db(request, tmp_path):
-    if request.param == "postgresql" and not postgres_reachable():
-        pytest.skip("PostgreSQL not reachable")
-    with database_urls(request.param, tmp_path) as urls:
-        upgrade("workorders", urls["workorders"])
-        engine = make_engine(urls["workorders"])
-        sessions = sessionmaker(engine, expire_on_commit=False)
-        yield lambda: UnitOfWork(sessions, "workorders")
-        engine.dispose()
+@pytest.fixture
+def workorders_db(service_databases):
+    return service_databases("workorders")
 
 
 def routed(request_id="26-0000777", system="streets", at=None):
