@@ -1,8 +1,10 @@
 """Routing's event handlers: decide for each new request, keep the set of open requests."""
 import dataclasses
+import hashlib
+import math
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.routing.domain.decision import Duplicate, Routed, RoutingRequest, decide, locate_request
 from services.routing.domain.duplicates import OpenRequest
@@ -14,6 +16,8 @@ CONSUMER = "routing"
 NEARBY_DEGREES = 0.01
 DUPLICATE_HORIZON = timedelta(days=30)
 EXPLANATION_LIMIT = 1000  # RequestRouted.explanation
+METRES_PER_DEGREE = 111_320   # of latitude; of longitude times cos(latitude)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
 
 
 def _now():
@@ -48,6 +52,8 @@ def _open_near(session, request, jurisdiction):
     place = locate_request(request, jurisdiction)
     if isinstance(place, NeedsTriage):
         return []
+    _wait_for_neighbours(session, request.service_code, place,
+                         jurisdiction.duplicate_policies.for_service(request.service_code))
     rows = session.execute(select(RoutedRequest).where(
         RoutedRequest.open.is_(True), RoutedRequest.outcome == "routed",
         RoutedRequest.lat.between(place.lat - NEARBY_DEGREES, place.lat + NEARBY_DEGREES),
@@ -55,6 +61,41 @@ def _open_near(session, request, jurisdiction):
         RoutedRequest.requested_at >= request.requested_at - DUPLICATE_HORIZON)).scalars()
     return [OpenRequest(r.service_request_id, r.service_code, r.lat, r.long, aware(r.requested_at),
                         priority=r.priority) for r in rows]
+
+
+def _wait_for_neighbours(session, service_code, place, policy):
+    """One routing transaction at a time for reports that could be one problem (PostgreSQL).
+
+    Two reports of one downed tree routed at once would each miss the other (neither committed)
+    and both get a work order. Each report takes a transaction lock on its own (service, cell) and,
+    if its service has a duplicate policy, on every (service it may fold into, cell) its radius
+    touches: a report and any parent it could have then share one lock, the later waits for the
+    earlier's commit and finds it. Reports far apart or of unrelated services do not wait. SQLite
+    needs none of this: its writers take turns, and routing writes (the inbox) before it looks.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = {(service_code, cell) for cell in _cells(place.lat, place.long, 0.0)}
+    if policy is not None:
+        keys |= {(code, cell) for code in policy.service_codes
+                 for cell in _cells(place.lat, place.long, policy.radius_m)}
+    for lock_id in sorted(_lock_id(*key) for key in keys):   # one order everywhere: no deadlock
+        session.execute(_ADVISORY_LOCK, {"id": lock_id})
+
+
+def _cells(lat, long, radius_m):
+    """The grid cells (NEARBY_DEGREES square) that a disc of `radius_m` around a point touches."""
+    d_lat = radius_m / METRES_PER_DEGREE
+    d_long = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    rows = range(math.floor((lat - d_lat) / NEARBY_DEGREES), math.floor((lat + d_lat) / NEARBY_DEGREES) + 1)
+    columns = range(math.floor((long - d_long) / NEARBY_DEGREES), math.floor((long + d_long) / NEARBY_DEGREES) + 1)
+    return {(row, column) for row in rows for column in columns}
+
+
+def _lock_id(service_code, cell):
+    """A signed 64-bit advisory lock id, the same in every process (Python's hash() is not)."""
+    digest = hashlib.blake2b(f"routing.duplicates:{service_code}:{cell[0]}:{cell[1]}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def _apply(uow, row, outcome):

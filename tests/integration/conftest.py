@@ -38,6 +38,7 @@ def service_databases(request, tmp_path):
             engines.append(make_engine(urls[service]))
             sessions = sessionmaker(engines[-1], expire_on_commit=False)
             return lambda: UnitOfWork(sessions, service)
+        unit_of_work.backend = request.param
         yield unit_of_work
         for engine in engines:
             engine.dispose()

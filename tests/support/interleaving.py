@@ -12,10 +12,11 @@ class Interleaving:
     def __init__(self, wait=3):
         self.wait = wait
         self._paused, self._second_done = threading.Event(), threading.Event()
+        self.second_ran_during_pause = None   # False: the second waited for the first (a lock)
 
     def pause(self):
         self._paused.set()
-        self._second_done.wait(timeout=self.wait)
+        self.second_ran_during_pause = self._second_done.wait(timeout=self.wait)
 
     def run(self, first, second):
         """Run both; returns the exceptions they raised (none for a race handled right)."""
