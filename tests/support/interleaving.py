@@ -9,7 +9,7 @@ class Interleaving:
     (rightly) waiting for a lock the first holds; either way both then run to the end.
     """
 
-    def __init__(self, wait=3):
+    def __init__(self, wait=1.5):
         self.wait = wait
         self._paused, self._second_done = threading.Event(), threading.Event()
         self.second_ran_during_pause = None   # False: the second waited for the first (a lock)
