@@ -39,6 +39,16 @@ def _aware(value):
     return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def locked(uow, service_request_id):
+    """The link, row-locked until this transaction ends (PostgreSQL; SQLite's writers take turns anyway).
+
+    Every step that reads a link's state and then changes it takes the lock first: the create confirming,
+    the status poll adopting the same work order, a resend that found it, each decide from what the one
+    before them committed (without it, two of them could each see "pending" and both announce it).
+    """
+    return uow.session.get(WorkOrderLink, service_request_id, with_for_update=True)
+
+
 def _request(link):
     return WorkOrderRequest(**{**link.request, "description": link.request.get("description") or ""})
 
@@ -52,7 +62,7 @@ def claim_link(uow, event, lease_seconds):
     (it is creating the work order now, or died and the resend timer will finish).
     """
     data, routed_at = event["data"], datetime.fromisoformat(event["occurred_at"])
-    link = uow.session.get(WorkOrderLink, data["service_request_id"])
+    link = locked(uow, data["service_request_id"])
     request = {key: data.get(key) for key in REQUEST_FIELDS}
     request["description"] = work_description(data)
     if link is None:  # a concurrent insert of the same request fails on the primary key, and is retried
@@ -114,7 +124,7 @@ def _reroute(link, data, request, routed_at):
 
 def confirm_created(uow, service_request_id, legacy):
     """The legacy system has the work order: link it and tell everyone, once."""
-    link = uow.session.get(WorkOrderLink, service_request_id)
+    link = locked(uow, service_request_id)
     if link.state == "created" and link.legacy_id == legacy.legacy_id:
         return
     link.state, link.legacy_id, link.legacy_status = "created", legacy.legacy_id, legacy.legacy_status
@@ -136,7 +146,7 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
 
     Returns True when the failure is final for this message.
     """
-    link = uow.session.get(WorkOrderLink, service_request_id)
+    link = locked(uow, service_request_id)
     link.attempts += 1
     link.last_error, link.updated_at, link.lease_until = reason[:2000], _now(), None
     final = permanent or link.attempts >= budget
@@ -160,7 +170,7 @@ def resendable(uow, limit=50):
 
 def mark_rejected(uow, service_request_id, reason):
     """A resend the system refused outright: stop resending; staff decide from the triage list."""
-    link = uow.session.get(WorkOrderLink, service_request_id)
+    link = locked(uow, service_request_id)
     link.failure_permanent, link.last_error, link.updated_at, link.lease_until = True, reason[:2000], _now(), None
 
 
@@ -171,11 +181,16 @@ def read_cursor(uow, system):
 
 def apply_changes(uow, system, changes, cursor):
     """Publish each status change once, oldest first, never letting an old one overwrite a newer one."""
-    for change in sorted(changes, key=lambda c: c.changed_at):
+    for change in in_apply_order(changes):
         apply_change(uow, system, change)
     row = uow.session.get(SyncCursor, system) or SyncCursor(work_order_system=system)
     row.cursor, row.updated_at = cursor, _now()
     uow.session.add(row)
+
+
+def in_apply_order(changes):
+    """Oldest first; also the order links are locked in, the same for the poll and a webhook (no deadlock)."""
+    return sorted(changes, key=lambda c: (c.changed_at, c.change_id))
 
 
 def apply_change(uow, system, change):
@@ -187,7 +202,7 @@ def apply_change(uow, system, change):
     """
     if uow.session.get(AppliedUpdate, change.change_id):
         return
-    link = uow.session.get(WorkOrderLink, change.external_reference)
+    link = locked(uow, change.external_reference)
     if link is None:
         return
     uow.session.add(AppliedUpdate(update_id=change.change_id,

@@ -51,7 +51,7 @@ def repair(uow, link, kind, found):
         links.confirm_created(uow, link.service_request_id, found)
         return True
     if kind == "missing_in_legacy":   # hand it to the resend loop, which looks up before creating
-        stored = uow.session.get(WorkOrderLink, link.service_request_id)
+        stored = links.locked(uow, link.service_request_id)
         stored.state, stored.failure_permanent, stored.legacy_id = "failed", False, None
         return True
     return False

@@ -141,7 +141,7 @@ class WorkOrdersService:
             return _json(rejection.http_status, {"error": rejection.reason})
         try:
             with self.uow() as uow:
-                for change in changes:
+                for change in links.in_apply_order(changes):
                     links.apply_change(uow, system_name, change)
         except IntegrityError:  # the status poll applied the same change at the same moment
             log.info("webhook change applied concurrently", system=system_name)

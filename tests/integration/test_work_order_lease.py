@@ -164,3 +164,47 @@ def outbox_events_of(uow):
 
     from shared.persistence.tables import outbox
     return [json.loads(p) for p in uow.session.execute(select(outbox.c.payload).order_by(outbox.c.id)).scalars()]
+
+
+def _one_work_order_created_event(workorders_db, first_step, second_step):
+    from tests.support.interleaving import Interleaving
+    race = Interleaving()
+
+    def first():
+        with workorders_db() as uow:
+            first_step(uow)
+            race.pause()
+
+    def second():
+        with workorders_db() as uow:
+            second_step(uow)
+    assert claim(workorders_db, routed()) is not None
+    assert race.run(first, second) == []
+    with workorders_db() as uow:
+        published = [e["event_type"] for e in outbox_events_of(uow)]
+    assert published.count("WorkOrderCreated") == 1, published
+    assert (link(workorders_db).state, link(workorders_db).legacy_id) == ("created", "WO-9")
+
+
+def _confirm(uow):
+    from services.workorders.adapters.base import LegacyWorkOrder
+    links.confirm_created(uow, "26-0000777", LegacyWorkOrder("WO-9", "26-0000777", "OPEN"))
+
+
+def _poll(uow):
+    links.apply_changes(uow, "streets", [status_change("WO-9", "assigned", 1)], cursor="c1")
+
+
+def test_the_create_confirming_while_the_status_poll_sees_the_new_work_order_publishes_it_once(workorders_db):
+    """Under load the poll's feed shows a work order before its create has committed: one of the two
+    transactions links it and says so; the other finds it linked (on PostgreSQL both used to publish)."""
+    _one_work_order_created_event(workorders_db, _confirm, _poll)
+
+
+def test_the_status_poll_adopting_while_the_create_confirms_publishes_it_once(workorders_db):
+    _one_work_order_created_event(workorders_db, _poll, _confirm)
+
+
+def test_two_confirmations_of_one_create_at_once_publish_it_once(workorders_db):
+    """The create and the resend timer (a lease that ran out under load) both found the work order."""
+    _one_work_order_created_event(workorders_db, _confirm, _confirm)
