@@ -60,12 +60,21 @@ def duplicate_detected(uow, event, now=None):
 
 
 def status_changed(uow, event, settings, now=None):
-    """Tell everyone who hears about the request, when the stage is one residents are told about."""
+    """Tell everyone who hears about the request, when the stage is one residents are told about.
+
+    A change older than the stage already applied (a retry that waited in the delay queue while a later
+    change went through) is kept as news but told to no one, and does not move the stage back: a resident
+    who was told "closed" is not then told "work in progress".
+    """
     if not uow.claim(event, f"{CONSUMER}.status_changed"):
         return []
     data, now = event["data"], now or _now()
     request = lock_request(uow.session, data["service_request_id"], now)
-    request.stage, request.status, request.updated_at = data["stage"], data["status"], now
+    changed_at = datetime.fromisoformat(data["changed_at"])
+    current = request.stage_changed_at is None or changed_at >= _aware(request.stage_changed_at)
+    if current:
+        request.stage, request.status, request.stage_changed_at = data["stage"], data["status"], changed_at
+    request.updated_at = now
     message = message_for(data["stage"])
     if message is None:
         return []
@@ -75,6 +84,8 @@ def status_changed(uow, event, settings, now=None):
                                     "agency": data.get("agency_responsible") or request.department_name,
                                     "expected_at": data.get("expected_at")}))
     uow.session.add(news)
+    if not current:
+        return []
     recipients = audience(uow.session, data["service_request_id"])
     deliveries = [_tell(uow, settings, news, subscription, now) for subscription in recipients]
     if data["stage"] == "closed":
@@ -92,3 +103,7 @@ def _tell(uow, settings, news, subscription, now):
 
 def _now():
     return datetime.now(timezone.utc)
+
+
+def _aware(value):
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # SQLite gives naive UTC back

@@ -17,6 +17,7 @@ class Request(Base):
     parent_request_id: Mapped[str | None] = mapped_column(String(40), index=True)  # a duplicate's parent
     stage: Mapped[str | None] = mapped_column(String(30))
     status: Mapped[str | None] = mapped_column(String(10))
+    stage_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # of the stage above
     priority: Mapped[str | None] = mapped_column(String(12))
     department_name: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

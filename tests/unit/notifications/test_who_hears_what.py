@@ -2,7 +2,7 @@
 import json
 
 from services.notifications import handlers, subscriptions
-from services.notifications.models import Survey
+from services.notifications.models import News, Request, Survey
 from tests.unit.notifications.conftest import Clock, deliveries, event, make_settings, published
 
 
@@ -117,3 +117,24 @@ def test_an_opted_out_number_is_not_even_queued(uow, settings):
         assert subscriptions.inbound_text(unit, settings, "4045550134", "START", CLOCK.now) == "opted_in"
     handle(uow, settings, status("routed"))
     assert [d.template for d in deliveries(uow)] == ["routed"]
+
+
+def test_a_status_change_older_than_the_stage_told_is_kept_but_told_to_no_one(uow, settings):
+    """A retried "work in progress" that waited in the delay queue while the closing went through."""
+    started = status("in_progress", changed_at="2026-11-23T10:00:00+00:00")
+    closed = status("closed", changed_at="2026-11-23T11:00:00+00:00", status_notes="Pothole filled")
+    handle(uow, settings, contact(), closed, started)
+    assert sorted(d.template for d in deliveries(uow)) == ["closed", "survey"]
+    with uow() as unit:
+        request = unit.session.get(Request, "26-0000123")
+        assert (request.stage, request.status) == ("closed", "closed")
+        assert {n.message for n in unit.session.query(News)} == {"closed", "work_started"}
+
+
+def test_status_changes_in_order_each_move_the_stage_and_are_told(uow, settings):
+    handle(uow, settings, contact(), status("routed", changed_at="2026-11-23T09:00:00+00:00"),
+           status("in_progress", changed_at="2026-11-23T10:00:00+00:00"),
+           status("closed", changed_at="2026-11-23T11:00:00+00:00"))
+    assert [d.template for d in deliveries(uow) if d.template != "survey"] == ["routed", "work_started", "closed"]
+    with uow() as unit:
+        assert unit.session.get(Request, "26-0000123").stage == "closed"
