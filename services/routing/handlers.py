@@ -185,3 +185,20 @@ def work_order_created(uow, event):
     row = uow.session.get(RoutedRequest, event["data"]["service_request_id"])
     if row is not None and row.triage_reason_code == TriageReason.WORK_ORDER_FAILED.value:
         row.outcome, row.triage_reason_code, row.triage_reason = "routed", None, None
+
+
+def survey_responded(uow, event):
+    """A resident says the problem was not fixed: the request goes on the follow-up list for staff."""
+    if not uow.claim(event, f"{CONSUMER}.survey_responded"):
+        return
+    data = event["data"]
+    if data["fixed"]:
+        return
+    row = uow.session.get(RoutedRequest, data["service_request_id"], with_for_update=True)
+    if row is None:
+        raise LookupError(f"no routed request {data['service_request_id']}")
+    answered_at = datetime.fromisoformat(data["responded_at"])
+    if row.not_fixed_at is not None and row.followed_up_at is None and answered_at < aware(row.not_fixed_at):
+        return  # another reporter's later answer already waits
+    row.not_fixed_at, row.not_fixed_comment = answered_at, data.get("comment")
+    row.followed_up_by = row.followed_up_at = row.follow_up_note = None

@@ -36,3 +36,10 @@ class RoutedRequest(Base):
     triage_reason: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(120), default="routing")
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A resident answered the survey after closure: not fixed. It waits on the follow-up list until staff
+    # say what they did (a follow-up request filed, the department called...).
+    not_fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    not_fixed_comment: Mapped[str | None] = mapped_column(Text)
+    followed_up_by: Mapped[str | None] = mapped_column(String(120))
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)

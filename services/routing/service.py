@@ -50,10 +50,26 @@ class RoutingService:
         with self.uow() as uow:
             handlers.work_order_failed(uow, event)
 
+    @reliable_event_handler("notifications", "SurveyResponded")
+    def on_survey_responded(self, event):
+        with self.uow() as uow:
+            handlers.survey_responded(uow, event)
+
     @http("GET", "/api/triage")
     def get_triage(self, request):
         with self.uow() as uow:
             return 200, JSON, json.dumps({"triage": triage_desk.triage_list(uow.session)})
+
+    @http("GET", "/api/follow-ups")
+    def get_follow_ups(self, request):
+        """Closed requests whose reporter said the problem was not fixed, waiting for staff."""
+        with self.uow() as uow:
+            return 200, JSON, json.dumps({"follow_ups": triage_desk.follow_up_list(uow.session)})
+
+    @http("POST", "/api/requests/<string:service_request_id>/followed-up")
+    def followed_up(self, request, service_request_id):
+        """Staff followed up a "not fixed" answer: {"staff", "reason"} (what they did)."""
+        return self._staff_action(request, service_request_id, triage_desk.followed_up, needs_department=False)
 
     @http("GET", "/api/requests/<string:service_request_id>")
     def get_decision(self, request, service_request_id):

@@ -1,8 +1,9 @@
 """What staff do with routing: read the triage list, route or re-route by hand, un-mark a
-false duplicate, and look up why a request went where it did."""
+false duplicate, follow up a resident's "not fixed" survey answer, and look up why a request went where it did."""
 import dataclasses
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -106,6 +107,28 @@ def not_a_duplicate(uow, jurisdiction, service_request_id, action):
     return {"service_request_id": service_request_id, "outcome": row.outcome}
 
 
+def follow_up_list(session):
+    """Closed requests whose reporter answered "not fixed", not yet followed up; oldest answer first."""
+    rows = session.execute(select(RoutedRequest).where(RoutedRequest.not_fixed_at.is_not(None),
+                                                       RoutedRequest.followed_up_at.is_(None))
+                           .order_by(RoutedRequest.not_fixed_at)).scalars()
+    return [{"service_request_id": r.service_request_id, "service_code": r.service_code,
+             "service_name": r.service_name, "department": r.department, "address": r.address,
+             "lat": r.lat, "long": r.long, "district": r.district, "open": r.open,
+             "answered_at": aware(r.not_fixed_at).isoformat(), "comment": r.not_fixed_comment} for r in rows]
+
+
+def followed_up(uow, jurisdiction, service_request_id, action):
+    """Staff say what they did about a "not fixed" answer; the request leaves the follow-up list."""
+    row = uow.session.get(RoutedRequest, service_request_id, with_for_update=True)
+    if row is None:
+        raise UnknownRequest(f"routing knows no request {service_request_id}")
+    if row.not_fixed_at is None or row.followed_up_at is not None:
+        raise Conflict(f"no \"not fixed\" answer for request {service_request_id} waits for a follow-up")
+    row.followed_up_by, row.followed_up_at, row.follow_up_note = action.staff, datetime.now(timezone.utc), action.reason
+    return {"service_request_id": service_request_id, "followed_up_by": action.staff}
+
+
 def decision_record(session, service_request_id):
     """What routing decided for one request and why: the rule, its explanation, who and when."""
     row = session.get(RoutedRequest, service_request_id)
@@ -119,7 +142,11 @@ def decision_record(session, service_request_id):
             "district": row.district, "neighbourhood": row.neighbourhood, "rule_id": row.rule_id,
             "explanation": row.explanation, "parent_request_id": row.parent_request_id,
             "triage_reason_code": row.triage_reason_code, "triage_reason": row.triage_reason,
-            "decided_by": row.decided_by, **when}
+            "decided_by": row.decided_by, **when,
+            "not_fixed_at": aware(row.not_fixed_at).isoformat() if row.not_fixed_at else None,
+            "not_fixed_comment": row.not_fixed_comment, "followed_up_by": row.followed_up_by,
+            "followed_up_at": aware(row.followed_up_at).isoformat() if row.followed_up_at else None,
+            "follow_up_note": row.follow_up_note}
 
 
 def _open_request(session, service_request_id):

@@ -2,7 +2,7 @@
 
 Only intake runs; what other services would do is published on the bus by the
 test itself (tests/support/bus.publish_raw), and the routing API the triage page
-calls is left unanswered on purpose.
+calls is left unanswered on purpose, except while a test serves a stand-in there.
 """
 import os
 
@@ -20,13 +20,14 @@ def intake(tmp_path_factory):
     """Intake alone, on a fresh vhost and SQLite database: `.url(path)`, `.amqp_uri`."""
     workdir = tmp_path_factory.mktemp("e2e-intake")
     with isolated_vhost() as uri:
-        port, database = free_port(), f"sqlite:///{workdir}/intake.sqlite"
+        port, database, routing_port = free_port(), f"sqlite:///{workdir}/intake.sqlite", free_port()
         env = dict(os.environ, **FAST, AMQP_URI=uri, INTAKE_DATABASE_URL=database,
                    INTAKE_HTTP_ADDRESS=f"127.0.0.1:{port}", INTAKE_UPLOAD_DIR=str(workdir / "uploads"),
-                   INTAKE_WEB_SECRET_KEY="e2e-secret", ROUTING_URL=f"http://127.0.0.1:{free_port()}")
+                   INTAKE_WEB_SECRET_KEY="e2e-secret", ROUTING_URL=f"http://127.0.0.1:{routing_port}")
         upgrade("intake", database)     # intake declares its own queues as it starts
         process = nameko_process("intake", env, port, workdir).start()
         process.amqp_uri = uri
+        process.routing_port = routing_port     # nothing answers there unless a test serves a stand-in
         process.url = lambda path: f"http://127.0.0.1:{port}{path}"
         try:
             yield process

@@ -1,5 +1,6 @@
 """A call-taker and a resident use intake's pages in a real browser; the bus shows what they caused."""
 import io
+import json
 
 import pytest
 import requests
@@ -121,3 +122,42 @@ def test_the_triage_page_degrades_when_routing_is_away(intake, page):
     page.get_by_role("link", name="Triage").press("Enter")             # keyboard only
     page.wait_for_url("**/console/triage")
     assert "routing service is not answering" in page.locator("[role=alert]").first.inner_text()
+
+
+def test_a_not_fixed_answer_is_followed_up_from_the_triage_page(intake, page):
+    """Routing (a stand-in on the port intake calls) lists a closed request whose reporter said "not fixed"."""
+    from werkzeug.wrappers import Request, Response
+
+    from tests.support.http_stub import serving
+    waiting = {"service_request_id": "26-0000042", "service_code": "POTHOLE", "service_name": "Pothole",
+               "department": "PW-STREETS", "address": "55 Trinity Ave SW", "lat": 33.7489, "long": -84.3902,
+               "district": "D2", "open": False, "answered_at": "2026-11-25T10:00:00+00:00",
+               "comment": "The hole is back"}
+    asked = []
+
+    @Request.application
+    def routing(request):
+        if request.path == "/api/triage":
+            return Response('{"triage": []}', content_type="application/json")
+        if request.path == "/api/follow-ups":
+            return Response(json.dumps({"follow_ups": [] if asked else [waiting]}), content_type="application/json")
+        asked.append((request.path, request.get_json()))
+        return Response('{"service_request_id": "26-0000042", "followed_up_by": "ana"}',
+                        content_type="application/json")
+
+    with serving(routing, intake.routing_port):
+        sign_in(page, intake)
+        page.goto(intake.url("/console/triage"))
+        row = page.locator("#follow-ups tbody tr")
+        assert "The hole is back" in row.inner_text() and "PW-STREETS" in row.inner_text()
+        row.get_by_role("link", name="File a follow-up request").click()
+        page.wait_for_url("**/console/file/POTHOLE?**")
+        assert page.input_value("#address") == "55 Trinity Ave SW"
+        assert page.input_value("#description").startswith("Follow-up of 26-0000042: the resident says")
+        page.go_back()
+        page.get_by_label("What was done").fill("Filed 26-0000050; crew told")
+        page.get_by_label("What was done").press("Enter")
+        page.wait_for_url("**/console/triage?followed_up=26-0000042")
+        assert "Follow-up of 26-0000042 recorded." in page.locator("[role=status]").inner_text()
+        assert 'No "not fixed" answer waits.' in page.content()
+    assert asked == [("/api/requests/26-0000042/followed-up", {"reason": "Filed 26-0000050; crew told", "staff": "ana"})]

@@ -1,5 +1,6 @@
 """A request travels the whole way on the real broker: intake → routing → workorders → legacy → back."""
 import pytest
+import requests
 
 from tests.support.bus import BusTap
 from tests.support.waiting import wait_until
@@ -63,6 +64,32 @@ def test_a_request_is_followed_to_closure(system):
     assert len(legacy_orders(system, sid)) == 1
     for event_type in ("RequestCreated", "RequestRouted", "WorkOrderCreated", "WorkOrderClosed"):
         assert len({e["event_id"] for e in tap.of_type(event_type, sid)}) == 1, event_type
+
+
+def test_a_resident_who_says_it_was_not_fixed_is_on_the_follow_up_list_until_staff_act(system):
+    """Closure, the survey by email, "not fixed" on its page: routing lists the request for a call-taker."""
+    sid = file_request(system, dict(POTHOLE, email="unfixed@example.org", **somewhere_new()))
+    wait_until(lambda: public_record(system, sid)["status"] == "closed", 90, what="the request to close")
+    survey = wait_until(lambda: [m for m in system.get("mailcatcher", "/api/messages").json()["messages"]
+                                 if "unfixed@example.org" in m["to"] and "/survey/" in m["text"]], 60,
+                        what="the survey email")
+    link = next(word for word in survey[0]["text"].split() if "/survey/" in word)
+    answered = requests.post(link, data={"fixed": "no", "satisfaction": "1", "comment": "The hole is back"},
+                             timeout=10)
+    assert answered.status_code == 200 and "a 311 call-taker will look at the request again" in answered.text
+
+    def listed():
+        return [f for f in system.get("routing", "/api/follow-ups").json()["follow_ups"]
+                if f["service_request_id"] == sid]
+    [waiting] = wait_until(listed, 30, what="the request on routing's follow-up list")
+    assert (waiting["comment"], waiting["department"], waiting["open"]) == ("The hole is back", "PW-STREETS", False)
+
+    done = system.post("routing", f"/api/requests/{sid}/followed-up",
+                       json={"staff": "ana", "reason": "filed a follow-up request"})
+    assert done.status_code == 200, done.text
+    assert listed() == []
+    decision = system.get("routing", f"/api/requests/{sid}").json()
+    assert (decision["followed_up_by"], decision["not_fixed_comment"]) == ("ana", "The hole is back")
 
 
 def test_personal_data_stays_out_of_the_public_record_and_the_bus(system):

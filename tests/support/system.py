@@ -17,6 +17,7 @@ FAST = {
     "WORKORDERS_RESEND_SECONDS": "1",
     "WORKORDERS_LEASE_SECONDS": "5",
     "BREAKER_COOLDOWN_SECONDS": "2",
+    "SURVEY_DELAY_SECONDS": "1",
     "PYTHONWARNINGS": "ignore",
 }
 
@@ -38,6 +39,7 @@ class System:
         env["WORK_ORDER_SYSTEMS"] = (extra_env or {}).get("WORK_ORDER_SYSTEMS") or f"[{', '.join(legacy)}]"
         env["SMTP_PORT"] = str(self.ports["smtp"])
         env["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{self.ports['smsgateway']}"
+        env["NOTIFICATIONS_PUBLIC_URL"] = f"http://127.0.0.1:{self.ports['notifications']}"  # survey links
         self.env = env
         self.legacy = {name: self._legacy_process(name) for name in legacy}
         self.legacy.update(self._dev_servers())

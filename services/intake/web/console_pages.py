@@ -80,12 +80,17 @@ def choose_service(page):
     return page.render("console/services.html", q=words, services=find_services(page.jurisdiction.catalog, words))
 
 
+# Fields a link may fill in ahead (a follow-up of a request: same place, what it follows up).
+PREFILLED = ("address_string", "lat", "long", "description")
+
+
 def file_form(page, service_code):
     service = page.jurisdiction.catalog.find(service_code)
     if service is None:
         return page.render("error.html", status=404, message=f"There is no service {service_code}.")
-    return page.render("console/file.html", service=service, values=MultiDict({"channel": "phone"}), errors={},
-                       nearby=None, channels=CHANNELS)
+    values = MultiDict({"channel": "phone", **{key: page.args[key] for key in PREFILLED if page.args.get(key)}})
+    return page.render("console/file.html", service=service, values=values, errors={}, nearby=None,
+                       channels=CHANNELS)
 
 
 def file_submit(page, service_code):

@@ -119,6 +119,10 @@ class WebPages:
     def console_route(self, request):
         return self._serve(request, triage_pages.route)
 
+    @http("POST", "/console/follow-ups/<string:service_request_id>")
+    def console_followed_up(self, request, service_request_id):
+        return self._serve(request, triage_pages.followed_up, service_request_id)
+
     @http("GET", "/console/knowledge")
     def console_knowledge(self, request):
         return self._serve(request, knowledge_pages.article_list)

@@ -1,4 +1,5 @@
-"""The routing service's triage list over HTTP (`GET /api/triage`, `POST /api/requests/<id>/route`)."""
+"""The routing service's triage and follow-up lists over HTTP (`GET /api/triage`, `GET /api/follow-ups`,
+`POST /api/requests/<id>/route|not-duplicate|followed-up`)."""
 import requests
 
 TIMEOUT_SECONDS = 5
@@ -19,10 +20,19 @@ class RoutingRefused(Exception):
 
 def triage_list(base_url):
     """Requests waiting for a person, oldest first."""
+    return _list(base_url, "triage", "triage")
+
+
+def follow_up_list(base_url):
+    """Closed requests whose reporter said the problem was not fixed, oldest answer first."""
+    return _list(base_url, "follow-ups", "follow_ups")
+
+
+def _list(base_url, path, key):
     try:
-        response = requests.get(f"{base_url.rstrip('/')}/api/triage", timeout=TIMEOUT_SECONDS)
+        response = requests.get(f"{base_url.rstrip('/')}/api/{path}", timeout=TIMEOUT_SECONDS)
         response.raise_for_status()
-        return response.json()["triage"]
+        return response.json()[key]
     except (requests.RequestException, ValueError, KeyError) as exc:
         raise RoutingUnavailable(str(exc)) from None
 
@@ -36,6 +46,11 @@ def route(base_url, service_request_id, department, reason, staff):
 def not_duplicate(base_url, service_request_id, reason, staff):
     """Un-mark a false duplicate: routing routes it as a request of its own; returns routing's answer."""
     return _staff_action(base_url, service_request_id, "not-duplicate", {"reason": reason, "staff": staff})
+
+
+def followed_up(base_url, service_request_id, note, staff):
+    """Say what was done about a "not fixed" answer; it leaves the follow-up list."""
+    return _staff_action(base_url, service_request_id, "followed-up", {"reason": note, "staff": staff})
 
 
 def _staff_action(base_url, service_request_id, action, body):

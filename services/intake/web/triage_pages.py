@@ -1,4 +1,7 @@
-"""The triage list (kept by routing, on its HTTP API): route by hand and re-route, or say routing is away."""
+"""The triage and follow-up lists (kept by routing, on its HTTP API): route by hand and re-route, follow up a
+resident's "not fixed" answer, or say routing is away."""
+from urllib.parse import quote, urlencode
+
 from werkzeug.datastructures import MultiDict
 
 from services.intake.web import routing_client
@@ -10,14 +13,58 @@ UNAVAILABLE = ("The routing service is not answering, so the triage list cannot 
                "routed by hand right now. Requests keep waiting safely; try again in a minute.")
 
 
+REASON_LIMIT = 300   # routing keeps at most this much of a staff member's reason
+
+
 def triage(page, values=None, errors=None, status=200):
+    """Requests waiting for a person, and closed ones whose reporter said the problem was not fixed."""
     try:
-        waiting, unavailable = routing_client.triage_list(page.site.settings.routing_url), None
+        url = page.site.settings.routing_url
+        waiting, follow_ups, unavailable = routing_client.triage_list(url), routing_client.follow_up_list(url), None
     except routing_client.RoutingUnavailable:
-        waiting, unavailable = None, UNAVAILABLE
-    return page.render("console/triage.html", status=status, waiting=waiting, unavailable=unavailable,
-                       departments=page.site.departments, values=values or MultiDict(), errors=errors or {},
-                       routed=page.args.get("routed"))
+        waiting, follow_ups, unavailable = None, None, UNAVAILABLE
+    return page.render("console/triage.html", status=status, waiting=waiting, follow_ups=follow_ups,
+                       unavailable=unavailable, departments=page.site.departments, values=values or MultiDict(),
+                       errors=errors or {}, routed=page.args.get("routed"),
+                       followed_up=page.args.get("followed_up"), follow_up_link=follow_up_link)
+
+
+def follow_up_link(waiting):
+    """The file form for a new request at the same place, saying what it follows up."""
+    prefill = {"address_string": waiting.get("address") or "", "lat": waiting.get("lat") or "",
+               "long": waiting.get("long") or "",
+               "description": f"Follow-up of {waiting['service_request_id']}: the resident says it was not fixed."
+                              + (f" \"{waiting['comment']}\"" if waiting.get("comment") else "")}
+    return f"/console/file/{quote(waiting['service_code'])}?{urlencode(prefill)}"
+
+
+def followed_up(page, service_request_id):
+    """A call-taker says what was done about a "not fixed" answer (filed a follow-up, called the crew...)."""
+    note = page.form.get("note", "").strip()
+    done, errors, status = _ask_routing(
+        page, "note", note, "Say what was done (a follow-up request's number, who was called).",
+        lambda: routing_client.followed_up(page.site.settings.routing_url, service_request_id, note,
+                                           page.staff.username),
+        f"/console/triage?followed_up={service_request_id}")
+    if done:
+        return done
+    errors["follow_up"] = service_request_id
+    return triage(page, values=MultiDict({"note": note}), errors=errors, status=status)
+
+
+def _ask_routing(page, field, text, missing, act, done_url):
+    """Check a staff member's words and pass them to routing: (redirect, None, None) or (None, errors, status)."""
+    if not text:
+        return None, {field: missing}, 400
+    if len(text) > REASON_LIMIT:
+        return None, {field: f"At most {REASON_LIMIT} characters."}, 400
+    try:
+        act()
+        return page.redirect(done_url), None, None
+    except routing_client.RoutingUnavailable:
+        return None, {"form": UNAVAILABLE}, 503
+    except routing_client.RoutingRefused as exc:
+        return None, {"form": f"Routing refused: {exc.message}"}, 409 if exc.status == 409 else 400
 
 
 def route(page):
@@ -43,22 +90,12 @@ def route(page):
 def not_duplicate(page, service_request_id):
     """A call-taker says a request flagged as a duplicate is a problem of its own."""
     reason = page.form.get("reason", "").strip()
-    errors = {}
-    if not reason:
-        errors["reason"] = "Say why it is not the same problem (routing records it with your name)."
-    elif len(reason) > 500:
-        errors["reason"] = "At most 500 characters."
-    status = 400
-    if not errors:
-        try:
-            routing_client.not_duplicate(page.site.settings.routing_url, service_request_id, reason,
-                                         page.staff.username)
-            return page.redirect(f"/console/requests/{service_request_id}?unmarked=1")
-        except routing_client.RoutingUnavailable:
-            errors["form"], status = UNAVAILABLE, 503
-        except routing_client.RoutingRefused as exc:
-            errors["form"], status = f"Routing refused: {exc.message}", 409 if exc.status == 409 else 400
-    return request_detail(page, service_request_id, errors=errors, reason=reason, status=status)
+    done, errors, status = _ask_routing(
+        page, "reason", reason, "Say why it is not the same problem (routing records it with your name).",
+        lambda: routing_client.not_duplicate(page.site.settings.routing_url, service_request_id, reason,
+                                             page.staff.username),
+        f"/console/requests/{service_request_id}?unmarked=1")
+    return done or request_detail(page, service_request_id, errors=errors, reason=reason, status=status)
 
 
 def _problems(page, form):
@@ -69,6 +106,6 @@ def _problems(page, form):
         errors["department"] = "Choose the department."
     if not form.get("reason", "").strip():
         errors["reason"] = "Say why (routing records it with your name)."
-    elif len(form["reason"]) > 500:
-        errors["reason"] = "At most 500 characters."
+    elif len(form["reason"]) > REASON_LIMIT:
+        errors["reason"] = f"At most {REASON_LIMIT} characters."
     return errors

@@ -126,3 +126,66 @@ def test_an_explanation_longer_than_the_event_allows_is_cut_not_refused(unit_of_
     (routed,) = published(routing, "RequestRouted")
     assert len(routed["explanation"]) == 1000 and routed["explanation"].endswith("…")
     assert routed["explanation"].startswith("WATER_LEAK goes to Watershed Management by rule 'water-leak'")
+
+
+def survey(request_id, fixed, at="2026-11-25T10:00:00+00:00", comment=None):
+    return event("SurveyResponded", correlation_id=request_id, service_request_id=request_id, fixed=fixed,
+                 responded_at=at, comment=comment, has_comment=comment is not None)
+
+
+def follow_ups(routing):
+    status, body = answer(routing.get_follow_ups(None))
+    assert status == 200
+    return body["follow_ups"]
+
+
+def test_a_not_fixed_answer_puts_the_closed_request_on_the_follow_up_list_until_staff_say_what_they_did(routing):
+    routing.route_request(created("26-0000001"))
+    routing.route_request(created("26-0000005", {"lat": 33.7590, "long": -84.3780}))
+    for sid in ("26-0000001", "26-0000005"):
+        routing.on_work_order_closed(event("WorkOrderClosed", correlation_id=sid, service_request_id=sid))
+    routing.on_survey_responded(survey("26-0000005", fixed=True))
+    routing.on_survey_responded(survey("26-0000001", fixed=False, comment="Still a hole, deeper now"))
+
+    [waiting] = follow_ups(routing)
+    assert (waiting["service_request_id"], waiting["department"], waiting["open"]) == ("26-0000001", "PW-STREETS",
+                                                                                       False)
+    assert (waiting["comment"], waiting["answered_at"]) == ("Still a hole, deeper now", "2026-11-25T10:00:00+00:00")
+
+    status, body = answer(routing.followed_up(Body({"staff": "calltaker7", "reason": "filed 26-0000009"}),
+                                              "26-0000001"))
+    assert (status, body) == (200, {"service_request_id": "26-0000001", "followed_up_by": "calltaker7"})
+    assert follow_ups(routing) == []
+    record = answer(routing.get_decision(None, "26-0000001"))[1]
+    assert (record["followed_up_by"], record["follow_up_note"]) == ("calltaker7", "filed 26-0000009")
+    assert record["not_fixed_comment"] == "Still a hole, deeper now"
+
+
+def test_a_follow_up_is_refused_when_nothing_waits_and_a_redelivered_answer_does_not_list_it_again(routing):
+    routing.route_request(created("26-0000001"))
+    action = Body({"staff": "calltaker7", "reason": "called the crew"})
+    status, body = answer(routing.followed_up(action, "26-0000001"))
+    assert status == 409 and "waits for a follow-up" in body["error"]
+    assert answer(routing.followed_up(action, "26-9999999"))[0] == 404
+    assert answer(routing.followed_up(Body({"staff": "calltaker7"}), "26-0000001")) == (400,
+                                                                                         {"error": "missing: reason"})
+    not_fixed = survey("26-0000001", fixed=False)
+    routing.on_survey_responded(not_fixed)
+    assert answer(routing.followed_up(action, "26-0000001"))[0] == 200
+    routing.on_survey_responded(not_fixed)                      # the same event again: already handled
+    assert follow_ups(routing) == []
+    assert answer(routing.followed_up(action, "26-0000001"))[0] == 409
+
+
+def test_a_later_not_fixed_answer_wins_and_an_older_one_arriving_late_does_not_replace_it(routing):
+    """Reporters of the request and of its duplicates each get a survey about it."""
+    routing.route_request(created("26-0000001"))
+    routing.on_survey_responded(survey("26-0000001", fixed=False, at="2026-11-25T12:00:00+00:00", comment="newer"))
+    routing.on_survey_responded(survey("26-0000001", fixed=False, at="2026-11-25T09:00:00+00:00", comment="older"))
+    [waiting] = follow_ups(routing)
+    assert waiting["comment"] == "newer"
+
+
+def test_an_answer_about_a_request_routing_has_not_seen_yet_is_retried(routing):
+    with pytest.raises(LookupError):
+        routing.on_survey_responded(survey("26-0000404", fixed=False))

@@ -1,12 +1,14 @@
 """Every form's bad input: a clear message beside the field, and the form comes back with what was typed."""
 import io
-import threading
+import json
+import re
 
 import pytest
 from sqlalchemy import select
 
 from services.intake.models import ServiceRequest
 from services.intake.web.models import RequestFollower
+from tests.support.http_stub import serving
 from tests.unit.web.conftest import outbox_events
 from tests.unit.web.harness import web_client
 
@@ -197,23 +199,20 @@ def test_routing_by_hand_with_bad_input_and_with_routing_away(web):
 @pytest.fixture
 def refusing_routing():
     """A real HTTP server answering routing's API the way routing refuses: 409 closed, 404 unknown."""
-    from werkzeug.serving import make_server
     from werkzeug.wrappers import Request, Response
 
     @Request.application
     def app(request):
         if request.path == "/api/triage":
             return Response('{"triage": []}', content_type="application/json")
+        if request.path == "/api/follow-ups":
+            return Response('{"follow_ups": []}', content_type="application/json")
         if request.path == "/api/requests/26-0000009/route":
             return Response('{"error": "request 26-0000009 is closed"}', 409, content_type="application/json")
         return Response('{"error": "no request 26-0000404"}', 404, content_type="application/json")
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def test_routing_refusals_say_why_and_keep_the_form(tmp_path, refusing_routing):
@@ -260,7 +259,6 @@ def test_a_body_too_large_to_read_gets_a_clear_page_not_a_crash(web):
 @pytest.fixture
 def routing_api():
     """A real HTTP server playing routing's not-duplicate API: it remembers what it was asked."""
-    from werkzeug.serving import make_server
     from werkzeug.wrappers import Request, Response
     asked = []
 
@@ -273,12 +271,8 @@ def routing_api():
                             content_type="application/json")
         return Response(f'{{"service_request_id": "{number}", "outcome": "routed"}}', content_type="application/json")
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", asked
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url, asked
 
 
 def _stored(u, number):
@@ -337,3 +331,70 @@ def test_unmarking_says_why_routing_refused_or_that_it_is_away(tmp_path, routing
                               {"reason": "different hole"})
     assert response.status_code == 503 and "routing service is not answering" in text(response)
     assert 'value="different hole"' in text(response)
+
+
+NOT_FIXED = {"service_request_id": "26-0000007", "service_code": "POTHOLE", "service_name": "Pothole",
+             "department": "PW-STREETS", "address": "55 Trinity Ave SW", "lat": 33.7489, "long": -84.3902,
+             "district": "D2", "open": False, "answered_at": "2026-11-25T10:00:00+00:00",
+             "comment": "Still a hole <b>deeper</b>"}
+
+
+@pytest.fixture
+def follow_up_routing():
+    """A real HTTP server playing routing's follow-up list and its followed-up action; 26-0000008 was done already."""
+    from werkzeug.wrappers import Request, Response
+    asked = []
+
+    @Request.application
+    def app(request):
+        if request.path == "/api/triage":
+            return Response('{"triage": []}', content_type="application/json")
+        if request.path == "/api/follow-ups":
+            return Response(json.dumps({"follow_ups": [NOT_FIXED]}), content_type="application/json")
+        asked.append((request.path, request.get_json(silent=True)))
+        number = request.path.split("/")[3]
+        if number == "26-0000008":
+            return Response('{"error": "no \\"not fixed\\" answer for request 26-0000008 waits for a follow-up"}',
+                            409, content_type="application/json")
+        return Response(json.dumps({"service_request_id": number, "followed_up_by": "ana"}),
+                        content_type="application/json")
+
+    with serving(app) as url:
+        yield url, asked
+
+
+def test_a_not_fixed_answer_is_shown_with_a_follow_up_request_ready_to_file(tmp_path, follow_up_routing):
+    url, asked = follow_up_routing
+    client, _ = web_client(tmp_path, ROUTING_URL=url)
+    client.sign_in()
+    page = text(client.get("/console/triage"))
+    assert "Residents say it was not fixed" in page and 'href="/console/requests/26-0000007"' in page
+    assert "Still a hole &lt;b&gt;deeper&lt;/b&gt;" in page and "<b>deeper" not in page
+    link = re.search(r'href="(/console/file/POTHOLE\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    form = text(client.get(link))
+    assert 'value="55 Trinity Ave SW"' in form and 'value="33.7489"' in form
+    assert "Follow-up of 26-0000007: the resident says it was not fixed." in form
+    assert asked == []
+
+
+def test_following_up_needs_a_note_and_says_why_routing_refused(tmp_path, follow_up_routing):
+    url, asked = follow_up_routing
+    client, _ = web_client(tmp_path, ROUTING_URL=url)
+    client.sign_in()
+    empty = client.form_post("/console/triage", "/console/follow-ups/26-0000007", {"note": " "})
+    assert empty.status_code == 400 and "Say what was done" in text(empty) and asked == []
+    too_long = client.form_post("/console/triage", "/console/follow-ups/26-0000007", {"note": "x" * 301})
+    assert too_long.status_code == 400 and "At most 300 characters." in text(too_long) and asked == []
+
+    done = client.form_post("/console/triage", "/console/follow-ups/26-0000007", {"note": "filed 26-0000012"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/console/triage?followed_up=26-0000007")
+    assert asked == [("/api/requests/26-0000007/followed-up", {"reason": "filed 26-0000012", "staff": "ana"})]
+    assert "Follow-up of 26-0000007 recorded." in text(client.get(done.headers["Location"]))
+
+    refused = client.form_post("/console/triage", "/console/follow-ups/26-0000008", {"note": "called the crew"})
+    assert refused.status_code == 409 and "Routing refused: no &#34;not fixed&#34; answer" in text(refused)
+
+    away, _ = web_client(tmp_path / "away")  # routing at a port where nothing answers
+    away.sign_in()
+    response = away.form_post("/console/triage", "/console/follow-ups/26-0000007", {"note": "called the crew"})
+    assert response.status_code == 503 and "routing service is not answering" in text(response)
