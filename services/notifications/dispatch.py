@@ -12,8 +12,7 @@ from datetime import timezone
 import structlog
 from sqlalchemy import func, or_, select, update
 
-from services.notifications.audience import opted_out
-from services.notifications.models import Delivery, Request, Subscription, Survey
+from services.notifications.models import Delivery, OptOut, Request, Subscription, Survey
 from services.notifications.outgoing import failure_data
 from services.notifications.policies import hold_until
 
@@ -60,17 +59,18 @@ def deliver_until_caught_up(units_of_work, send, settings, clock, max_rounds=20)
 
 
 def _round(units_of_work, send, settings, clock):
+    """Claim a batch, decide for all of it in one transaction, then send each and record each outcome."""
     with units_of_work() as uow:
         claimed = claim_due(uow, clock(), settings.batch_size, settings.lease)
+    if not claimed:
+        return 0, 0
+    with units_of_work() as uow:
+        going = prepare_all(uow, claimed, clock(), settings)
     sent = 0
-    for delivery_id in claimed:
-        with units_of_work() as uow:
-            outgoing = prepare(uow, delivery_id, clock(), settings)
-        if outgoing is None:
-            continue
+    for outgoing in going:
         outcome = send(outgoing)
-        with units_of_work() as uow:
-            record_outcome(uow, delivery_id, outcome, clock(), settings.retry)
+        with units_of_work() as uow:   # one at a time: a crash resends at most the message being sent
+            record_outcome(uow, outgoing.delivery_id, outcome, clock(), settings.retry)
         sent += outcome.sent
     return len(claimed), sent
 
@@ -84,37 +84,85 @@ def backlog(session, now):
 
 
 def claim_due(uow, now, limit, lease):
-    """Lease up to `limit` deliveries that are due and not leased by someone else; their ids."""
+    """Lease up to `limit` deliveries that are due and not leased by someone else; their ids, oldest due first."""
     free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
     due = uow.session.execute(select(Delivery.delivery_id).where(
         Delivery.status == "pending", Delivery.next_attempt_at <= now, free)
         .order_by(Delivery.next_attempt_at).limit(limit)).scalars().all()
-    claimed = []
-    for delivery_id in due:
-        won = uow.session.execute(update(Delivery).where(
-            Delivery.delivery_id == delivery_id, Delivery.status == "pending", free)
-            .values(claimed_until=now + lease)).rowcount
-        if won:
-            claimed.append(delivery_id)
-    return claimed
+    if not due:
+        return []
+    won = set(uow.session.execute(update(Delivery).where(   # another dispatcher may have taken some meanwhile
+        Delivery.delivery_id.in_(due), Delivery.status == "pending", free)
+        .values(claimed_until=now + lease).returning(Delivery.delivery_id)
+        .execution_options(synchronize_session=False)).scalars())
+    return [delivery_id for delivery_id in due if delivery_id in won]
 
 
-def prepare(uow, delivery_id, now, settings):
-    """Cancel, hold, or hand over a claimed delivery: the Outgoing to send now, or None."""
-    session = uow.session
-    delivery = session.get(Delivery, delivery_id)
-    reason = _cancel_reason(session, delivery)
+def prepare_all(uow, delivery_ids, now, settings):
+    """Cancel, hold, or hand over each claimed delivery, in order: the Outgoings to send now.
+
+    What the decisions read is loaded for the whole batch, one query per table; what goes out this
+    round counts toward the rate limit of the next messages to the same address.
+    """
+    known = _Known.load(uow.session, delivery_ids, now - settings.rate_limit.window)
+    going = []
+    for delivery_id in delivery_ids:
+        outgoing = _decide(known.deliveries[delivery_id], known, now, settings)
+        if outgoing is not None:
+            going.append(outgoing)
+            known.recent.setdefault(outgoing.address, []).append(now)
+    return going
+
+
+@dataclass
+class _Known:
+    """The rows a batch's decisions need, by key."""
+    deliveries: dict
+    subscriptions: dict
+    requests: dict
+    surveys: dict
+    opted_out: set
+    recent: dict          # address -> times sent within the rate limit's window
+
+    @classmethod
+    def load(cls, session, delivery_ids, since):
+        deliveries = _by_key(session, Delivery, "delivery_id", delivery_ids)
+        batch = deliveries.values()
+        addresses = {d.address for d in batch}
+        recent = {}
+        for address, sent_at in session.execute(select(Delivery.address, Delivery.sent_at).where(
+                Delivery.address.in_(addresses), Delivery.status == "sent", Delivery.sent_at > since)):
+            recent.setdefault(address, []).append(as_utc(sent_at))
+        opted_out = set(session.execute(select(OptOut.channel, OptOut.address)
+                                        .where(OptOut.address.in_(addresses))).tuples())
+        return cls(deliveries,
+                   _by_key(session, Subscription, "subscription_id", {d.subscription_id for d in batch}),
+                   _by_key(session, Request, "service_request_id", {d.about_request_id for d in batch}),
+                   _by_key(session, Survey, "survey_id", {d.source_id for d in batch if d.template == "survey"}),
+                   opted_out, recent)
+
+
+def _by_key(session, model, key, values):
+    values = [value for value in values if value is not None]
+    if not values:
+        return {}
+    rows = session.execute(select(model).where(getattr(model, key).in_(values))).scalars()
+    return {getattr(row, key): row for row in rows}
+
+
+def _decide(delivery, known, now, settings):
+    reason = _cancel_reason(delivery, known)
     if reason:
         delivery.status, delivery.last_error, delivery.claimed_until = "cancelled", reason, None
         return None
-    request = session.get(Request, delivery.about_request_id)
+    request = known.requests.get(delivery.about_request_id)
     emergency = request is not None and request.priority == "emergency"
     hold = hold_until(delivery.channel, emergency, now, settings.quiet_hours, settings.rate_limit,
-                      _recent_sends(session, delivery.address, now - settings.rate_limit.window))
+                      known.recent.get(delivery.address, []))
     if hold:
         delivery.hold_reason, delivery.next_attempt_at = hold
         delivery.claimed_until = None
-        log.info("delivery held", delivery_id=delivery_id, reason=hold[0], until=hold[1].isoformat())
+        log.info("delivery held", delivery_id=delivery.delivery_id, reason=hold[0], until=hold[1].isoformat())
         return None
     return Outgoing(delivery.delivery_id, delivery.channel, delivery.address, delivery.language,
                     delivery.subject, delivery.text_body, delivery.html_body, delivery.unsubscribe_url)
@@ -146,25 +194,19 @@ def record_outcome(uow, delivery_id, outcome, now, retry):
              retry_at=delivery.next_attempt_at.isoformat(), error=outcome.reason[:300])
 
 
-def _cancel_reason(session, delivery):
-    if opted_out(session, delivery.channel, delivery.address):
+def _cancel_reason(delivery, known):
+    if (delivery.channel, delivery.address) in known.opted_out:
         return "the recipient opted out (STOP)"
-    subscription = session.get(Subscription, delivery.subscription_id) if delivery.subscription_id else None
+    subscription = known.subscriptions.get(delivery.subscription_id)
     if subscription is not None and subscription.unsubscribed_at is not None:
         return "the recipient unsubscribed"
     if delivery.template == "survey":
-        request = session.get(Request, delivery.about_request_id)
-        survey = session.get(Survey, delivery.source_id)
+        request, survey = known.requests.get(delivery.about_request_id), known.surveys.get(delivery.source_id)
         if request is not None and request.status != "closed":
             return "the request was reopened before the survey went out"
         if survey is not None and survey.responded_at is not None:
             return "the survey was already answered"
     return None
-
-
-def _recent_sends(session, address, since):
-    return [as_utc(t) for t in session.execute(select(Delivery.sent_at).where(
-        Delivery.address == address, Delivery.status == "sent", Delivery.sent_at > since)).scalars()]
 
 
 def as_utc(value):
