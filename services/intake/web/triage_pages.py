@@ -30,11 +30,13 @@ def triage(page, values=None, errors=None, status=200):
 
 
 def follow_up_link(waiting):
-    """The file form for a new request at the same place, saying what it follows up."""
+    """The file form for a new request at the same place, saying what it follows up.
+
+    Not the survey comment: a description is public (Open311), and the resident wrote it for us.
+    """
     prefill = {"address_string": waiting.get("address") or "", "lat": waiting.get("lat") or "",
                "long": waiting.get("long") or "",
-               "description": f"Follow-up of {waiting['service_request_id']}: the resident says it was not fixed."
-                              + (f" \"{waiting['comment']}\"" if waiting.get("comment") else "")}
+               "description": f"Follow-up of {waiting['service_request_id']}: the resident says it was not fixed."}
     return f"/console/file/{quote(waiting['service_code'])}?{urlencode(prefill)}"
 
 

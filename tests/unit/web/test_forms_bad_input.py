@@ -374,6 +374,7 @@ def test_a_not_fixed_answer_is_shown_with_a_follow_up_request_ready_to_file(tmp_
     form = text(client.get(link))
     assert 'value="55 Trinity Ave SW"' in form and 'value="33.7489"' in form
     assert "Follow-up of 26-0000007: the resident says it was not fixed." in form
+    assert "deeper" not in form          # the survey comment stays out of a description the public sees
     assert asked == []
 
 
