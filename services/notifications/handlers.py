@@ -11,6 +11,7 @@ from sqlalchemy import select
 from services.notifications import surveys
 from services.notifications.addresses import normalise
 from services.notifications.audience import audience, lock_request, subscribe
+from services.notifications.dispatch import as_utc
 from services.notifications.messages import message_for
 from services.notifications.models import News
 from services.notifications.outgoing import enqueue, news_context
@@ -71,7 +72,7 @@ def status_changed(uow, event, settings, now=None):
     data, now = event["data"], now or _now()
     request = lock_request(uow.session, data["service_request_id"], now)
     changed_at = datetime.fromisoformat(data["changed_at"])
-    current = request.stage_changed_at is None or changed_at >= _aware(request.stage_changed_at)
+    current = request.stage_changed_at is None or changed_at >= as_utc(request.stage_changed_at)
     if current:
         request.stage, request.status, request.stage_changed_at = data["stage"], data["status"], changed_at
     request.updated_at = now
@@ -103,7 +104,3 @@ def _tell(uow, settings, news, subscription, now):
 
 def _now():
     return datetime.now(timezone.utc)
-
-
-def _aware(value):
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # SQLite gives naive UTC back

@@ -135,18 +135,15 @@ def decision_record(session, service_request_id):
     if row is None:
         raise UnknownRequest(f"routing knows no request {service_request_id}")
     when = {key: aware(getattr(row, key)).isoformat() if getattr(row, key) else None
-            for key in ("requested_at", "due_at", "decided_at")}
+            for key in ("requested_at", "due_at", "decided_at", "not_fixed_at", "followed_up_at")}
     return {"service_request_id": row.service_request_id, "service_code": row.service_code,
             "outcome": row.outcome, "open": row.open, "department": row.department,
             "work_order_system": row.work_order_system, "priority": row.priority,
             "district": row.district, "neighbourhood": row.neighbourhood, "rule_id": row.rule_id,
             "explanation": row.explanation, "parent_request_id": row.parent_request_id,
             "triage_reason_code": row.triage_reason_code, "triage_reason": row.triage_reason,
-            "decided_by": row.decided_by, **when,
-            "not_fixed_at": aware(row.not_fixed_at).isoformat() if row.not_fixed_at else None,
-            "not_fixed_comment": row.not_fixed_comment, "followed_up_by": row.followed_up_by,
-            "followed_up_at": aware(row.followed_up_at).isoformat() if row.followed_up_at else None,
-            "follow_up_note": row.follow_up_note}
+            "decided_by": row.decided_by, "not_fixed_comment": row.not_fixed_comment,
+            "followed_up_by": row.followed_up_by, "follow_up_note": row.follow_up_note, **when}
 
 
 def _open_request(session, service_request_id):
