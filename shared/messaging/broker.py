@@ -4,11 +4,18 @@
     python -m shared.messaging.broker ctl        # the rabbitmqctl command line for that broker
     python -m shared.messaging.broker stop       # stop the local node `ensure` started, if any
 
+Operations need the broker's own tooling: the management UI and HTTP API (queues, dead letters,
+policies), its Prometheus endpoint, and the stream protocol (analysts' native stream clients on
+`metrics.stream`). The project's own node starts with those plugins; on another broker on this
+machine `ensure` enables them (`rabbitmq-plugins enable` needs no restart), and on a remote one it
+says how.
+
 The local node is the project's own: its data, logs, configuration and a note of its name live
 under var/rabbitmq, it listens only on 127.0.0.1 at AMQP_URI's port, and it runs as the user who
 ran `make` (Debian's `rabbitmq-server` wrapper would switch to the `rabbitmq` user, who cannot
 write under var/, and the machine's /etc/rabbitmq files would pin it to another port).
 """
+import argparse
 import json
 import os
 import shlex
@@ -27,6 +34,9 @@ LOCAL_BASE = PROJECT_ROOT / "var" / "rabbitmq"
 NODE_NOTE = "node.json"
 # Debian installs the real scripts here and a root-only wrapper on PATH
 DEBIAN_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
+TOOLING_PLUGINS = ("rabbitmq_management", "rabbitmq_prometheus", "rabbitmq_stream")
+# the plugins' standard ports, for a node on the standard AMQP port
+STANDARD_TOOLING_PORTS = {"management": 15672, "prometheus": 15692, "stream": 5552}
 HOW_TO_GET_ONE = """\
 No RabbitMQ broker answers at {where}, and no rabbitmq-server is installed here to start one.
 Get one of these, then run the command again:
@@ -69,6 +79,10 @@ def _dist_port(port):
     """RabbitMQ's own rule (AMQP port + 20000) while that is a port; else any free one."""
     if port + 20000 <= 65535:
         return port + 20000
+    return _free_port()
+
+
+def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -92,6 +106,27 @@ def _node_env(base, port, dist_port=None):
     )
 
 
+def tooling_ports(port):
+    """The management, Prometheus and stream ports of a node on AMQP `port`.
+
+    The standard ones for the standard AMQP port (`make run` on a machine with no broker); free ones
+    otherwise, so a test's or the chaos run's node never collides with the machine's broker.
+    """
+    if port == 5672:
+        return dict(STANDARD_TOOLING_PORTS)
+    return {name: _free_port() for name in STANDARD_TOOLING_PORTS}
+
+
+def _node_config(port, tooling):
+    return (f"listeners.tcp.local = 127.0.0.1:{port}\n"
+            "loopback_users.guest = true\n"
+            # a development node: quorum queues cost file handles, tests make many
+            "vm_memory_high_watermark.relative = 0.6\n"
+            f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {tooling['management']}\n"
+            f"prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = {tooling['prometheus']}\n"
+            f"stream.listeners.tcp.1 = 127.0.0.1:{tooling['stream']}\n")
+
+
 def start_local_node(port, base=LOCAL_BASE, wait_seconds=90):
     """Start a RabbitMQ node whose files live under `base`; True once it answers at `port`."""
     server = _script("rabbitmq-server")
@@ -99,19 +134,16 @@ def start_local_node(port, base=LOCAL_BASE, wait_seconds=90):
         return False
     base = Path(base)
     (base / "log").mkdir(parents=True, exist_ok=True)
+    tooling = tooling_ports(port)
     # our own files, so the machine's /etc/rabbitmq (node name, listeners) does not apply
-    (base / "rabbitmq.conf").write_text(
-        f"listeners.tcp.local = 127.0.0.1:{port}\n"
-        "loopback_users.guest = true\n"
-        # a development node: quorum queues cost file handles, tests make many
-        "vm_memory_high_watermark.relative = 0.6\n")
+    (base / "rabbitmq.conf").write_text(_node_config(port, tooling))
     (base / "rabbitmq-env.conf").write_text("")
-    (base / "enabled_plugins").write_text("[].\n")
+    (base / "enabled_plugins").write_text(f"[{','.join(TOOLING_PLUGINS)}].\n")
     dist_port = _dist_port(port)
     node, env = _node_env(base, port, dist_port)
     ctl = _script("rabbitmqctl")
     (base / NODE_NOTE).write_text(json.dumps({"node": node, "port": port, "dist_port": dist_port,
-                                              "rabbitmqctl": ctl}))
+                                              "rabbitmqctl": ctl, "tooling_ports": tooling}))
     # more file handles where the hard limit allows: each quorum queue holds several
     command = f"ulimit -n $(ulimit -Hn) 2>/dev/null; exec {shlex.quote(server)} -detached"
     subprocess.run(["sh", "-c", command], env=env, cwd=base, timeout=60, check=False,
@@ -151,11 +183,56 @@ def rabbitmqctl_argv(uri=None, base=LOCAL_BASE):
     """
     if os.environ.get("RABBITMQCTL"):
         return shlex.split(os.environ["RABBITMQCTL"])
-    host, port = _host_port(uri or amqp_uri())
-    note = _local_note(base)
-    if note and note.get("port") == port and host in ("localhost", "127.0.0.1"):
+    note = local_node_note(uri or amqp_uri(), base)
+    if note:
         return [note["rabbitmqctl"], "-n", note["node"]]
     return ["rabbitmqctl"]
+
+
+def local_node_note(uri, base=LOCAL_BASE):
+    """What the project's own node serving `uri` noted at its start (ports, rabbitmqctl); None otherwise."""
+    host, port = _host_port(uri)
+    note = _local_note(base)
+    if note and note.get("port") == port and host in ("localhost", "127.0.0.1"):
+        return note
+    return None
+
+
+def _plugins_argv(uri):
+    """rabbitmq-plugins for the broker at `uri`: the project's own node's, or the machine's."""
+    note = local_node_note(uri)
+    if note:
+        return [str(Path(note["rabbitmqctl"]).with_name("rabbitmq-plugins")), "-n", note["node"]]
+    return [shutil.which("rabbitmq-plugins") or "rabbitmq-plugins"]
+
+
+def ensure_tooling(uri):
+    """Enable the operations plugins on a broker on this machine, or say how; never fails the caller."""
+    host, _ = _host_port(uri)
+    how = f"rabbitmq-plugins enable {' '.join(TOOLING_PLUGINS)}"
+    if host not in ("localhost", "127.0.0.1", "::1") or not shutil.which(_plugins_argv(uri)[0]):
+        print(f"broker: the operations console and metrics need the broker's plugins; on the broker host run: {how}")
+        return
+    listed = _run_plugins(uri, "list", "-e", "-m")
+    enabled = set(listed.stdout.split()) if listed.returncode == 0 else set()
+    missing = [name for name in TOOLING_PLUGINS if name not in enabled]
+    if not missing:
+        return
+    done = _run_plugins(uri, "enable", *missing)
+    if done.returncode == 0:
+        print(f"broker: enabled {', '.join(missing)} (no restart needed)")
+    else:
+        print(f"broker: could not enable {', '.join(missing)} ({(done.stderr or done.stdout).strip()[:200]}); "
+              f"run as an administrator: {how}", file=sys.stderr)
+
+
+def _run_plugins(uri, *args):
+    note = local_node_note(uri)
+    env = _node_env(LOCAL_BASE, note["port"], note.get("dist_port"))[1] if note else None
+    try:
+        return subprocess.run([*_plugins_argv(uri), *args], capture_output=True, text=True, timeout=120, env=env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return subprocess.CompletedProcess(args, 1, "", str(exc))
 
 
 def ensure():
@@ -164,6 +241,7 @@ def ensure():
     where = f"{host}:{port}"
     if answers(uri):
         print(f"broker: RabbitMQ answers at {where}")
+        ensure_tooling(uri)
         return 0
     local = host in ("localhost", "127.0.0.1", "::1")
     if local and _script("rabbitmq-server") and not _port_open(host, port):
@@ -199,14 +277,19 @@ def _port_open(host, port):
 
 
 def main(argv):
-    if argv == ["ensure"]:
+    parser = argparse.ArgumentParser(prog="python -m shared.messaging.broker",
+                                     description="Find the RabbitMQ broker at AMQP_URI, or start the project's own node.")
+    parser.add_argument("command", choices=["ensure", "ctl", "stop"], help=(
+        "ensure: exit 0 when a broker answers (starting a local node if none, enabling the operations plugins), "
+        "1 with instructions; ctl: print the rabbitmqctl command line for that broker; "
+        "stop: stop the local node `ensure` started"))
+    command = parser.parse_args(argv).command
+    if command == "ensure":
         return ensure()
-    if argv == ["ctl"]:
+    if command == "ctl":
         print(shlex.join(rabbitmqctl_argv()))
         return 0
-    if argv == ["stop"]:
-        return 0 if stop_local_node() else 1
-    sys.exit("usage: python -m shared.messaging.broker ensure|ctl|stop")
+    return 0 if stop_local_node() else 1
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@
 The node test starts a real RabbitMQ node (the machine's rabbitmq-server) on a free port with its
 files in a temporary folder, as `ensure` does under var/rabbitmq when AMQP_URI has no broker.
 """
+import json
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from shared.messaging import broker
 
@@ -71,6 +73,15 @@ def test_the_projects_own_node_starts_answers_and_is_administered(nothing_at, tm
         listed = subprocess.run([*ctl, "list_vhosts"], capture_output=True, text=True, timeout=60)
         assert "c311-node-check" in listed.stdout
         assert (base / "log").is_dir() and any((base / "mnesia").iterdir())
+        # operations' tooling is on: the management API, the Prometheus endpoint, the stream port
+        ports = json.loads((base / broker.NODE_NOTE).read_text())["tooling_ports"]
+        overview = requests.get(f"http://127.0.0.1:{ports['management']}/api/overview",
+                                auth=("guest", "guest"), timeout=10)
+        assert overview.status_code == 200 and overview.json()["node"] == f"city311-{nothing_at}@localhost"
+        scraped = requests.get(f"http://127.0.0.1:{ports['prometheus']}/metrics", timeout=10)
+        assert "rabbitmq_" in scraped.text
+        with socket.create_connection(("127.0.0.1", ports["stream"]), timeout=5):
+            pass
         # the machine's own node, if any, did not get the vhost
         machine = subprocess.run(["rabbitmqctl", "list_vhosts"], capture_output=True, text=True, timeout=60)
         assert "c311-node-check" not in machine.stdout
@@ -98,3 +109,36 @@ def test_ctl_prefers_the_environment_then_the_machine(tmp_path, monkeypatch):
     # the note applies to its own port only
     assert broker.rabbitmqctl_argv("amqp://localhost:5672/", base=tmp_path) == ["rabbitmqctl"]
     assert broker.rabbitmqctl_argv("amqp://localhost:5999/", base=tmp_path)[1:] == ["-n", "city311-5999@localhost"]
+
+
+def test_tooling_on_a_remote_broker_is_explained_not_attempted(monkeypatch, capsys):
+    ran = []
+    monkeypatch.setattr(broker, "_run_plugins", lambda *a: ran.append(a))
+    broker.ensure_tooling("amqp://ops:secret@broker.example.org:5672/")
+    assert ran == []
+    assert "rabbitmq-plugins enable rabbitmq_management rabbitmq_prometheus rabbitmq_stream" in capsys.readouterr().out
+
+
+def test_missing_plugins_on_a_local_broker_are_enabled_and_said(monkeypatch, capsys):
+    calls = []
+
+    def plugins(uri, *args):
+        calls.append(args)
+        out = "rabbitmq_management\nrabbitmq_management_agent\n" if args[0] == "list" else ""
+        return subprocess.CompletedProcess(args, 0, out, "")
+    monkeypatch.setattr(broker, "_run_plugins", plugins)
+    monkeypatch.setattr(broker.shutil, "which", lambda name: "/usr/sbin/rabbitmq-plugins")
+    broker.ensure_tooling("amqp://guest:guest@localhost:5672/")
+    assert calls[-1] == ("enable", "rabbitmq_prometheus", "rabbitmq_stream")
+    assert "enabled rabbitmq_prometheus, rabbitmq_stream (no restart needed)" in capsys.readouterr().out
+
+
+def test_a_refused_enable_says_how_and_does_not_fail(monkeypatch, capsys):
+    def plugins(uri, *args):
+        return subprocess.CompletedProcess(args, 0 if args[0] == "list" else 2, "", "Error: access denied")
+    monkeypatch.setattr(broker, "_run_plugins", plugins)
+    monkeypatch.setattr(broker.shutil, "which", lambda name: "/usr/sbin/rabbitmq-plugins")
+    broker.ensure_tooling("amqp://guest:guest@localhost:5672/")
+    err = capsys.readouterr().err
+    assert "could not enable rabbitmq_management" in err and "access denied" in err
+    assert "rabbitmq-plugins enable rabbitmq_management" in err

@@ -1,0 +1,30 @@
+"""Every command-line tool an operator runs answers --help, and refuses a wrong argument clearly."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from shared.config import PROJECT_ROOT
+
+TOOLS = ["shared.persistence.migrations", "shared.messaging.broker"]
+
+
+def _run(module, *args):
+    env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=str(PROJECT_ROOT))
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT_ROOT, env=env)
+
+
+@pytest.mark.parametrize("module", TOOLS)
+def test_the_tool_answers_help_with_its_usage(module):
+    done = _run(module, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: python -m {module}")
+
+
+@pytest.mark.parametrize("module", TOOLS)
+def test_an_unknown_argument_is_refused_with_usage_and_exit_2(module):
+    done = _run(module, "no-such-thing")
+    assert done.returncode == 2
+    assert "usage:" in done.stderr and "no-such-thing" in done.stderr
