@@ -17,6 +17,8 @@ FIELDS = ("service_request_id", "requested_datetime", "updated_datetime", "expec
           "priority", "council_district", "neighbourhood", "duplicate_of", "resolution_code",
           "resolution_description", "lat", "long")
 MAX_DAYS = 366
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def row(fact):
@@ -41,13 +43,21 @@ def row(fact):
 
 
 def as_csv(facts):
-    """CSV text with a header row; empty cells for unknown values."""
+    """CSV text with a header row; empty cells for unknown values; no cell a spreadsheet would run."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes a cell holding a lone CR, which would otherwise end the row.
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for fact in facts:
-        writer.writerow(row(fact))
+        writer.writerow({field: _inert(value) for field, value in row(fact).items()})
     return out.getvalue()
+
+
+def _inert(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with ' so it shows as text (numbers stay)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def as_json(facts, filters):

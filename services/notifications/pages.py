@@ -9,6 +9,9 @@ from jinja2 import Environment, FileSystemLoader
 
 from services.notifications.messages import LANGUAGES
 
+# A random id of the browser (HttpOnly, SameSite=Lax): the follow form's CSRF token is bound to it.
+VISITOR_COOKIE = "city311_visitor"
+
 
 class Pages:
     def __init__(self, folder):

@@ -1,6 +1,8 @@
 """The notifications service: tells residents what happened to the requests they reported or follow."""
 import json
+import secrets
 from datetime import datetime, timezone
+from urllib.parse import parse_qsl
 
 from nameko import config
 from nameko.timer import timer
@@ -9,7 +11,8 @@ from werkzeug.wrappers import Response
 
 from services.notifications import dispatch, handlers, listing, subscriptions, surveys
 from services.notifications.dependencies import ChannelsProvider, PagesProvider, SettingsProvider
-from services.notifications.pages import choose_language
+from services.notifications.pages import VISITOR_COOKIE, choose_language
+from shared.internal_api import JSON_TYPE, MAX_FORM_BYTES, RequestRefused, json_text, limited_body
 from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
@@ -73,21 +76,28 @@ class NotificationsService:
 
     @http("POST", "/api/follow")
     def follow_api(self, request):
-        form = _form(request)
+        """Ask to follow a request (JSON: service_request_id, email|phone, language): 202, and the address
+        gets a link to confirm; nothing else is sent there until it is followed."""
         try:
+            form = _json_object(json_text(request))
             with self.uow() as uow:
-                subscription = subscriptions.follow(uow, self.settings, form, utc_now())
-                answer = listing.subscription_view(subscription)
+                asked = subscriptions.ask_to_follow(uow, self.settings, form, utc_now())
+        except RequestRefused as refused:
+            return _json(refused.status, {"error": str(refused)})
         except subscriptions.FollowRefused as refused:
             return _json(refused.status, {"errors": self._errors(refused.errors, "en")})
-        return _json(201, answer)
+        return _json(202, {"status": "confirmation_sent", "service_request_id": asked.service_request_id,
+                           "channel": asked.channel})
 
     @http("POST", "/api/sms/inbound")
     def inbound_sms(self, request):
         key = self.settings.sms_inbound_key
         if key and request.headers.get("X-Webhook-Key") != key:
             return _json(401, {"error": "invalid webhook key"})
-        form = _form(request)
+        try:
+            form = _form(request)
+        except RequestRefused as refused:
+            return _json(refused.status, {"error": str(refused)})
         if not isinstance(form.get("from"), str) or not isinstance(form.get("body"), str):
             return _json(400, {"error": "from and body are required"})
         with self.uow() as uow:
@@ -96,28 +106,73 @@ class NotificationsService:
 
     @http("GET", "/health")
     def health(self, request):
-        """Up, and the sending backlog: deliveries due now and the oldest one's wait (a storm shows here)."""
-        with self.uow() as uow:
-            return _json(200, {"status": "ok", **dispatch.backlog(uow.session, utc_now())})
+        """Up, and the sending backlog: deliveries due now and the oldest one's wait (a storm shows here).
+
+        503 with what the service waits for (its broker, its database) instead, backlog unknown.
+        """
+        status, body = self.uow.readiness.health()
+        if status == 200:
+            with self.uow() as uow:
+                body.update(dispatch.backlog(uow.session, utc_now()))
+        return _json(status, body)
 
     # -- HTTP: residents' pages ----------------------------------------------------------------
     @http("GET", "/follow")
     def follow_page(self, request):
         language = choose_language(request)
         form = {"service_request_id": request.args.get("request", ""), "language": language}
-        return _page(200, self.pages.render("follow", language, form=form, errors={}))
+        return self._follow_form(request, 200, language, form, {})
 
     @http("POST", "/follow")
     def follow_form(self, request):
-        form = _form(request)
+        """The form asks to follow; the address gets a link to confirm (a CSRF token guards the form)."""
+        try:
+            form = _form(request)
+        except RequestRefused as refused:
+            return _page(refused.status, self.pages.notice(choose_language(request), "too_large"))
         language = choose_language(request, form.get("language"))
+        if not self.settings.tokens.form_ok(form.get("csrf_token"), request.cookies.get(VISITOR_COOKIE)):
+            return _page(403, self.pages.notice(language, "form_expired"))
         try:
             with self.uow() as uow:
-                subscriptions.follow(uow, self.settings, form, utc_now())
+                subscriptions.ask_to_follow(uow, self.settings, form, utc_now())
         except subscriptions.FollowRefused as refused:
             errors = {e["field"]: e["message"] for e in self._errors(refused.errors, language)}
-            return _page(refused.status, self.pages.render("follow", language, form=form, errors=errors))
-        return _page(200, self.pages.notice(language, "followed", request_id=form["service_request_id"]))
+            return self._follow_form(request, refused.status, language, form, errors)
+        return _page(200, self.pages.notice(language, "confirm_sent", request_id=form["service_request_id"]))
+
+    @http("GET", "/follow/confirm/<string:token>")
+    def confirm_follow_page(self, request, token):
+        """The confirmation link: a page with a button (mail scanners open links; only a person presses it)."""
+        asked = self.settings.tokens.follow_request(token)
+        if asked is None:
+            return _page(404, self.pages.notice(choose_language(request), "bad_link"))
+        request_id, _, _, language = asked
+        return _page(200, self.pages.render("confirm_follow", choose_language(request, language),
+                                            request_id=request_id))
+
+    @http("POST", "/follow/confirm/<string:token>")
+    def confirm_follow(self, request, token):
+        """The confirmation's button: only now is the address subscribed (the token proves it got the link)."""
+        language = choose_language(request)
+        try:
+            with self.uow() as uow:
+                subscription = subscriptions.confirm_follow(uow, self.settings, token, utc_now())
+                language, request_id = choose_language(request, subscription.language), subscription.service_request_id
+        except subscriptions.NoSuchFollowRequest:
+            return _page(404, self.pages.notice(language, "bad_link"))
+        except subscriptions.FollowRefused as refused:
+            return _page(refused.status, self.pages.notice(language, "bad_link"))
+        return _page(200, self.pages.notice(language, "followed", request_id=request_id))
+
+    def _follow_form(self, request, status, language, form, errors):
+        """The follow form with a CSRF token bound to the browser's visitor cookie (set here when missing)."""
+        visitor = request.cookies.get(VISITOR_COOKIE) or secrets.token_urlsafe(24)
+        response = _page(status, self.pages.render("follow", language, form=form, errors=errors,
+                                                   csrf_token=self.settings.tokens.for_form(visitor)))
+        response.set_cookie(VISITOR_COOKIE, visitor, max_age=30 * 86400, httponly=True, samesite="Lax",
+                            secure=request.scheme == "https")
+        return response
 
     @http("GET", "/unsubscribe/<string:token>")
     def unsubscribe_page(self, request, token):
@@ -146,7 +201,11 @@ class NotificationsService:
 
     @http("POST", "/survey/<string:token>")
     def survey_answer(self, request, token):
-        return self._survey(request, token, _form(request))
+        try:
+            form = _form(request)
+        except RequestRefused as refused:
+            return _page(refused.status, self.pages.notice(choose_language(request), "too_large"))
+        return self._survey(request, token, form)
 
     def _survey(self, request, token, form):
         language = choose_language(request)
@@ -177,14 +236,20 @@ class NotificationsService:
 
 
 def _form(request):
-    """Form fields or a JSON object, whichever the client sent."""
-    if request.mimetype == "application/json":
-        try:
-            body = json.loads(request.get_data(as_text=True) or "{}")
-        except ValueError:
-            return {}
-        return body if isinstance(body, dict) else {}
-    return request.form.to_dict()
+    """Form fields or a JSON object, whichever the client sent; BodyTooLarge beyond MAX_FORM_BYTES."""
+    body = limited_body(request, MAX_FORM_BYTES).decode("utf-8", errors="replace")
+    if request.mimetype == JSON_TYPE:
+        return _json_object(body)
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def _json_object(text):
+    """The JSON object in `text`, or {} (each field is then reported missing)."""
+    try:
+        body = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _json(status, data):

@@ -1,5 +1,7 @@
-"""Following a request by its tracking number, unfollowing through a signed link, and STOP by text."""
+"""Following a request by its tracking number (confirmed through a signed link sent to the address),
+unfollowing through a signed link, and STOP by text."""
 import uuid
+from dataclasses import dataclass
 
 import structlog
 from sqlalchemy import update
@@ -13,6 +15,7 @@ from services.notifications.outgoing import enqueue
 log = structlog.get_logger("city311.notifications")
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ALTO", "BAJA"}
 START_WORDS = {"START", "UNSTOP", "ALTA"}
+CONFIRMATIONS = uuid.UUID("7d0c3f52-5a41-4b5e-9d53-1f0e2c6a9b10")   # namespace of confirmations' source ids
 
 
 class FollowRefused(Exception):
@@ -27,22 +30,47 @@ class NoSuchSubscription(Exception):
     """The unsubscribe link is forged or its subscription is gone."""
 
 
-def follow(uow, settings, form, now):
-    """Subscribe an email or phone to a request's news (`form`: service_request_id, email|phone, language).
+class NoSuchFollowRequest(Exception):
+    """The follow confirmation link is forged or has expired."""
 
-    Sends a confirmation, with the link to stop, when the subscription is new or comes back.
+
+@dataclass(frozen=True)
+class FollowRequest:
+    """Someone asked to follow a request at an address; nothing but the confirmation goes there until they confirm."""
+    service_request_id: str
+    channel: str
+    address: str
+    language: str
+    role = "follower"
+    subscription_id = None     # the confirmation belongs to no subscription yet
+
+
+def ask_to_follow(uow, settings, form, now):
+    """Check a follow request (`form`: service_request_id, email|phone, language) and send the address a
+    signed link to confirm it; nothing is subscribed until the link is followed.
+
+    At most one confirmation per request, address and day (a form cannot flood a stranger's mailbox).
     """
-    service_request_id = _field(form, "service_request_id")
-    channel, address, errors = _channel_and_address(form, settings.country_code)
-    language = _field(form, "language") or "en"
-    if language not in LANGUAGES:
-        errors["language"] = "unknown_language"
-    if not service_request_id:
-        errors["service_request_id"] = "required"
-    if errors:
-        raise FollowRefused(errors)
-    if uow.session.get(Request, service_request_id) is None:
-        raise FollowRefused({"service_request_id": "unknown_request"}, 404)
+    asked = _checked(uow.session, settings, form)
+    token = settings.tokens.for_follow(asked.service_request_id, asked.channel, asked.address, asked.language)
+    context = {"request_id": asked.service_request_id,
+               "confirm_url": f"{settings.links.public_base_url}/follow/confirm/{token}",
+               "tracking_url": settings.links.tracking(asked.service_request_id)}
+    source_id = uuid.uuid5(CONFIRMATIONS, "|".join((asked.service_request_id, asked.channel, asked.address,
+                                                    now.date().isoformat())))
+    enqueue(uow, settings, str(source_id), "confirm_follow", asked.service_request_id, asked, context, now)
+    return asked
+
+
+def confirm_follow(uow, settings, token, now):
+    """Subscribe the address a confirmation link was sent to (NoSuchFollowRequest for a forged or stale one).
+
+    Sends the "followed" message, with the link to stop, when the subscription is new or comes back.
+    """
+    asked = settings.tokens.follow_request(token)
+    if asked is None:
+        raise NoSuchFollowRequest(token)
+    service_request_id, channel, address, language = asked
     if channel == "sms" and opted_out(uow.session, "sms", address):
         raise FollowRefused({"phone": "opted_out"}, 409)
     subscription, fresh = subscribe(uow.session, service_request_id, "follower", channel, address, now,
@@ -55,6 +83,24 @@ def follow(uow, settings, form, now):
                    "unsubscribe_url": settings.links.unsubscribe(subscription.subscription_id)}
         enqueue(uow, settings, str(uuid.uuid4()), "followed", service_request_id, subscription, context, now)
     return subscription
+
+
+def _checked(session, settings, form):
+    """The FollowRequest the form asks for; FollowRefused naming each problem."""
+    service_request_id = _field(form, "service_request_id")
+    channel, address, errors = _channel_and_address(form, settings.country_code)
+    language = _field(form, "language") or "en"
+    if language not in LANGUAGES:
+        errors["language"] = "unknown_language"
+    if not service_request_id:
+        errors["service_request_id"] = "required"
+    if errors:
+        raise FollowRefused(errors)
+    if session.get(Request, service_request_id) is None:
+        raise FollowRefused({"service_request_id": "unknown_request"}, 404)
+    if channel == "sms" and opted_out(session, "sms", address):
+        raise FollowRefused({"phone": "opted_out"}, 409)
+    return FollowRequest(service_request_id, channel, address, language)
 
 
 def _channel_and_address(form, country_code):

@@ -5,6 +5,7 @@ from nameko.web.handlers import http
 
 from services.routing import handlers, triage_desk
 from services.routing.dependencies import JurisdictionProvider
+from shared.internal_api import RequestRefused, ServiceAuth, json_text
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
@@ -16,11 +17,17 @@ ERROR_STATUS = {triage_desk.BadInput: 400, triage_desk.UnknownRequest: 404, tria
 
 
 def _answer(action):
-    """Run a staff API action; its known errors become 400/404/409 with {"error": why}, never a 500."""
+    """Run a staff API action; its known errors become 4xx with {"error": why}, never a 500.
+
+    Refusals of the request itself: 401 without a good service token, 403 when it acts for no staff
+    member, 413 for a body too large, 415 for one that is not JSON.
+    """
     try:
         return 200, JSON, json.dumps(action())
     except tuple(ERROR_STATUS) as exc:
         return ERROR_STATUS[type(exc)], JSON, json.dumps({"error": str(exc)})
+    except RequestRefused as refused:
+        return refused.status, JSON, json.dumps({"error": str(refused)})
 
 
 class RoutingService:
@@ -29,6 +36,7 @@ class RoutingService:
     uow = UnitOfWorkProvider()
     jurisdiction = JurisdictionProvider()
     log_context = LogContext()
+    service_auth = ServiceAuth()
 
     @reliable_event_handler("intake", "RequestCreated")
     def route_request(self, event):
@@ -55,47 +63,59 @@ class RoutingService:
         with self.uow() as uow:
             handlers.survey_responded(uow, event)
 
+    # -- the staff API (intake's console, with a service token): every endpoint checks it ------
     @http("GET", "/api/triage")
     def get_triage(self, request):
-        with self.uow() as uow:
-            return 200, JSON, json.dumps({"triage": triage_desk.triage_list(uow.session)})
+        def read():
+            self.service_auth.caller(request)
+            with self.uow() as uow:
+                return {"triage": triage_desk.triage_list(uow.session)}
+        return _answer(read)
 
     @http("GET", "/api/follow-ups")
     def get_follow_ups(self, request):
-        """Closed requests whose reporter said the problem was not fixed, waiting for staff."""
-        with self.uow() as uow:
-            return 200, JSON, json.dumps({"follow_ups": triage_desk.follow_up_list(uow.session)})
+        """Closed requests whose reporter said the problem was not fixed, waiting for staff (with their comment)."""
+        def read():
+            self.service_auth.caller(request)
+            with self.uow() as uow:
+                return {"follow_ups": triage_desk.follow_up_list(uow.session)}
+        return _answer(read)
 
     @http("POST", "/api/requests/<string:service_request_id>/followed-up")
     def followed_up(self, request, service_request_id):
-        """Staff followed up a "not fixed" answer: {"staff", "reason"} (what they did)."""
+        """Staff followed up a "not fixed" answer: {"reason"} (what they did)."""
         return self._staff_action(request, service_request_id, triage_desk.followed_up, needs_department=False)
 
     @http("GET", "/api/requests/<string:service_request_id>")
     def get_decision(self, request, service_request_id):
-        """Why a request went where it went: outcome, rule, explanation, who and when."""
+        """Why a request went where it went: outcome, rule, explanation, who and when (and the survey comment)."""
         def read():
+            self.service_auth.caller(request)
             with self.uow() as uow:
                 return triage_desk.decision_record(uow.session, service_request_id)
         return _answer(read)
 
     @http("POST", "/api/requests/<string:service_request_id>/route")
     def route_by_hand(self, request, service_request_id):
-        """Route a triaged request, or re-route one: {"department", "staff", "reason"[, "priority"]}."""
+        """Route a triaged request, or re-route one: {"department", "reason"[, "priority"]}."""
         return self._staff_action(request, service_request_id, triage_desk.route_by_hand, needs_department=True)
 
     @http("POST", "/api/requests/<string:service_request_id>/not-duplicate")
     def not_a_duplicate(self, request, service_request_id):
-        """Un-mark a false duplicate: {"staff", "reason"}; the rules route it as a request of its own."""
+        """Un-mark a false duplicate: {"reason"}; the rules route it as a request of its own."""
         return self._staff_action(request, service_request_id, triage_desk.not_a_duplicate, needs_department=False)
 
     def _staff_action(self, request, service_request_id, act, needs_department):
+        """The staff member acting is the one the service token names, never one the body names."""
         def run():
-            action = triage_desk.read_staff_action(request.get_data(as_text=True), needs_department)
+            staff = self.service_auth.caller(request).acting_staff()
+            action = triage_desk.read_staff_action(json_text(request), staff, needs_department)
             with self.uow() as uow:
                 return act(uow, self.jurisdiction, service_request_id, action)
         return _answer(run)
 
     @http("GET", "/health")
     def health(self, request):
-        return 200, JSON, '{"status": "ok"}'
+        """200 "ok", or 503 with what the service waits for (its broker, its database)."""
+        status, body = self.uow.readiness.health()
+        return status, JSON, json.dumps(body)

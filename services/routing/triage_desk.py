@@ -15,7 +15,7 @@ from services.routing.handlers import aware, record_routed, record_triage
 from services.routing.models import RoutedRequest
 
 MANUAL_SERVICE_LEVEL = ServiceLevel("business_days", 3)
-LIMITS = {"staff": 120, "reason": 300, "department": 60}
+LIMITS = {"reason": 300, "department": 60}
 
 
 class UnknownRequest(LookupError):
@@ -39,15 +39,20 @@ class StaffAction:
     priority: str = "normal"
 
 
-def read_staff_action(text, needs_department):
-    """Parse and check the JSON body of a staff action; raises BadInput naming the problem."""
+def read_staff_action(text, staff, needs_department):
+    """Parse and check the JSON body of an action by `staff` (from the service token); BadInput names the problem.
+
+    A body naming the staff member is refused, not ignored: a client that still sends one expects it to count.
+    """
     try:
         body = json.loads(text or "{}")
     except ValueError:
         raise BadInput("the body must be JSON") from None
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object")
-    required = ("department", "staff", "reason") if needs_department else ("staff", "reason")
+    if "staff" in body:
+        raise BadInput("the acting staff member comes from the service token, not from the body: remove 'staff'")
+    required = ("department", "reason") if needs_department else ("reason",)
     missing = [key for key in required if not body.get(key)]
     if missing:
         raise BadInput(f"missing: {', '.join(missing)}")
@@ -58,7 +63,7 @@ def read_staff_action(text, needs_department):
     priority = body.get("priority") or "normal"
     if priority not in PRIORITIES:
         raise BadInput(f"unknown priority {priority!r}; use {', '.join(PRIORITIES)}")
-    return StaffAction(body["staff"], body["reason"], body.get("department"), priority)
+    return StaffAction(staff, body["reason"], body.get("department"), priority)
 
 
 def triage_list(session):

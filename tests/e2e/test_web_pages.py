@@ -1,6 +1,7 @@
 """A call-taker and a resident use intake's pages in a real browser; the bus shows what they caused."""
 import io
 import json
+import os
 
 import pytest
 import requests
@@ -128,6 +129,7 @@ def test_a_not_fixed_answer_is_followed_up_from_the_triage_page(intake, page):
     """Routing (a stand-in on the port intake calls) lists a closed request whose reporter said "not fixed"."""
     from werkzeug.wrappers import Request, Response
 
+    from shared.internal_api import ServiceTokens, service_secret
     from tests.support.http_stub import serving
     waiting = {"service_request_id": "26-0000042", "service_code": "POTHOLE", "service_name": "Pothole",
                "department": "PW-STREETS", "address": "55 Trinity Ave SW", "lat": 33.7489, "long": -84.3902,
@@ -141,7 +143,9 @@ def test_a_not_fixed_answer_is_followed_up_from_the_triage_page(intake, page):
             return Response('{"triage": []}', content_type="application/json")
         if request.path == "/api/follow-ups":
             return Response(json.dumps({"follow_ups": [] if asked else [waiting]}), content_type="application/json")
-        asked.append((request.path, request.get_json()))
+        # routing reads who acts from the console's service token (raises, so the page fails, without one)
+        caller = ServiceTokens(service_secret(os.environ.get("CITY311_SERVICE_SECRET")), "routing").caller(request)
+        asked.append((request.path, request.get_json(), caller.staff))
         return Response('{"service_request_id": "26-0000042", "followed_up_by": "ana"}',
                         content_type="application/json")
 
@@ -160,4 +164,4 @@ def test_a_not_fixed_answer_is_followed_up_from_the_triage_page(intake, page):
         page.wait_for_url("**/console/triage?followed_up=26-0000042")
         assert "Follow-up of 26-0000042 recorded." in page.locator("[role=status]").inner_text()
         assert 'No "not fixed" answer waits.' in page.content()
-    assert asked == [("/api/requests/26-0000042/followed-up", {"reason": "Filed 26-0000050; crew told", "staff": "ana"})]
+    assert asked == [("/api/requests/26-0000042/followed-up", {"reason": "Filed 26-0000050; crew told"}, "ana")]

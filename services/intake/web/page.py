@@ -85,8 +85,13 @@ class Page:
 
 
 def safe_next(target, default="/"):
-    """A local path to go back to after a redirect (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A local path to go back to after a redirect (never another site), else `default`.
+
+    Exactly one leading '/', no backslash, and no control or space characters anywhere: browsers drop
+    tabs and newlines from a Location, so "/\t/evil.example" would become "//evil.example".
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(c.isspace() or not c.isprintable() for c in target)):
         return target
     return default
 

@@ -1,8 +1,30 @@
 """The routing service's triage and follow-up lists over HTTP (`GET /api/triage`, `GET /api/follow-ups`,
-`POST /api/requests/<id>/route|not-duplicate|followed-up`)."""
-import requests
+`POST /api/requests/<id>/route|not-duplicate|followed-up`).
 
+Every call carries a service token naming the signed-in staff member: routing records who acted from it.
+"""
+from dataclasses import dataclass
+
+import requests
+import structlog
+
+log = structlog.get_logger("city311.intake.web")
 TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class RoutingApi:
+    """Routing's staff API as one signed-in staff member calls it: where it is, and the token's headers."""
+    base_url: str
+    headers: dict
+
+    def url(self, path):
+        return f"{self.base_url.rstrip('/')}/api/{path}"
+
+
+def for_staff(base_url, tokens, account):
+    """Routing's API acting for `account` (a StaffAccount), with a fresh token from `tokens` (ServiceTokens)."""
+    return RoutingApi(base_url, tokens.headers("routing", account.username, account.role))
 
 
 class RoutingUnavailable(Exception):
@@ -18,47 +40,49 @@ class RoutingRefused(Exception):
         super().__init__(message)
 
 
-def triage_list(base_url):
+def triage_list(api):
     """Requests waiting for a person, oldest first."""
-    return _list(base_url, "triage", "triage")
+    return _list(api, "triage", "triage")
 
 
-def follow_up_list(base_url):
+def follow_up_list(api):
     """Closed requests whose reporter said the problem was not fixed, oldest answer first."""
-    return _list(base_url, "follow-ups", "follow_ups")
+    return _list(api, "follow-ups", "follow_ups")
 
 
-def _list(base_url, path, key):
+def _list(api, path, key):
     try:
-        response = requests.get(f"{base_url.rstrip('/')}/api/{path}", timeout=TIMEOUT_SECONDS)
+        response = requests.get(api.url(path), headers=api.headers, timeout=TIMEOUT_SECONDS)
+        _check_token_accepted(response)
         response.raise_for_status()
         return response.json()[key]
     except (requests.RequestException, ValueError, KeyError) as exc:
         raise RoutingUnavailable(str(exc)) from None
 
 
-def route(base_url, service_request_id, department, reason, staff):
+def route(api, service_request_id, department, reason):
     """Route (or re-route) a request by hand; returns the department routing accepted."""
-    _staff_action(base_url, service_request_id, "route", {"department": department, "reason": reason, "staff": staff})
+    _staff_action(api, service_request_id, "route", {"department": department, "reason": reason})
     return department
 
 
-def not_duplicate(base_url, service_request_id, reason, staff):
+def not_duplicate(api, service_request_id, reason):
     """Un-mark a false duplicate: routing routes it as a request of its own; returns routing's answer."""
-    return _staff_action(base_url, service_request_id, "not-duplicate", {"reason": reason, "staff": staff})
+    return _staff_action(api, service_request_id, "not-duplicate", {"reason": reason})
 
 
-def followed_up(base_url, service_request_id, note, staff):
+def followed_up(api, service_request_id, note):
     """Say what was done about a "not fixed" answer; it leaves the follow-up list."""
-    return _staff_action(base_url, service_request_id, "followed-up", {"reason": note, "staff": staff})
+    return _staff_action(api, service_request_id, "followed-up", {"reason": note})
 
 
-def _staff_action(base_url, service_request_id, action, body):
+def _staff_action(api, service_request_id, action, body):
     try:
-        response = requests.post(f"{base_url.rstrip('/')}/api/requests/{service_request_id}/{action}",
+        response = requests.post(api.url(f"requests/{service_request_id}/{action}"), headers=api.headers,
                                  json=body, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
         raise RoutingUnavailable(str(exc)) from None
+    _check_token_accepted(response)
     if response.status_code in (400, 404, 409):
         raise RoutingRefused(_error_of(response), response.status_code)
     if response.status_code != 200:
@@ -67,6 +91,14 @@ def _staff_action(base_url, service_request_id, action, body):
         return response.json()
     except ValueError:
         raise RoutingUnavailable("routing answered something that is not JSON") from None
+
+
+def _check_token_accepted(response):
+    """Routing refusing our token is a configuration error, not routing being away: say so in the log."""
+    if response.status_code in (401, 403):
+        log.error("routing refused intake's service token; is CITY311_SERVICE_SECRET the same for both?",
+                  status=response.status_code, error=_error_of(response)[:200])
+        raise RoutingUnavailable(f"routing refused the service token ({response.status_code})")
 
 
 def _error_of(response):

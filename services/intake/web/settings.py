@@ -3,6 +3,7 @@ import secrets
 from dataclasses import dataclass
 
 from shared.config import project_path
+from shared.internal_api import service_secret
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class WebSettings:
     secure_cookies: bool
     session_idle_minutes: int
     session_absolute_hours: int
+    service_secret: str
 
 
 def web_settings(config):
@@ -28,6 +30,7 @@ def web_settings(config):
         secure_cookies=str(config.get("SECURE_COOKIES") or "false").lower() == "true",
         session_idle_minutes=int(config.get("STAFF_SESSION_IDLE_MINUTES") or 60),
         session_absolute_hours=int(config.get("STAFF_SESSION_HOURS") or 10),
+        service_secret=service_secret(config.get("SERVICE_SECRET")),
     )
 
 

@@ -19,14 +19,19 @@ REASON_LIMIT = 300   # routing keeps at most this much of a staff member's reaso
 def triage(page, values=None, errors=None, status=200):
     """Requests waiting for a person, and closed ones whose reporter said the problem was not fixed."""
     try:
-        url = page.site.settings.routing_url
-        waiting, follow_ups, unavailable = routing_client.triage_list(url), routing_client.follow_up_list(url), None
+        api = routing_api(page)
+        waiting, follow_ups, unavailable = routing_client.triage_list(api), routing_client.follow_up_list(api), None
     except routing_client.RoutingUnavailable:
         waiting, follow_ups, unavailable = None, None, UNAVAILABLE
     return page.render("console/triage.html", status=status, waiting=waiting, follow_ups=follow_ups,
                        unavailable=unavailable, departments=page.site.departments, values=values or MultiDict(),
                        errors=errors or {}, routed=page.args.get("routed"),
                        followed_up=page.args.get("followed_up"), follow_up_link=follow_up_link)
+
+
+def routing_api(page):
+    """Routing's staff API, acting for the signed-in staff member (routing records who acted from the token)."""
+    return routing_client.for_staff(page.site.settings.routing_url, page.site.service_tokens, page.staff)
 
 
 def follow_up_link(waiting):
@@ -45,8 +50,7 @@ def followed_up(page, service_request_id):
     note = page.form.get("note", "").strip()
     done, errors, status = _ask_routing(
         page, "note", note, "Say what was done (a follow-up request's number, who was called).",
-        lambda: routing_client.followed_up(page.site.settings.routing_url, service_request_id, note,
-                                           page.staff.username),
+        lambda: routing_client.followed_up(routing_api(page), service_request_id, note),
         f"/console/triage?followed_up={service_request_id}")
     if done:
         return done
@@ -75,8 +79,8 @@ def route(page):
     back = safe_next(form.get("back"), "/console/triage")
     if not errors:
         try:
-            routing_client.route(page.site.settings.routing_url, form["service_request_id"].strip(),
-                                 form["department"], form["reason"].strip(), page.staff.username)
+            routing_client.route(routing_api(page), form["service_request_id"].strip(),
+                                 form["department"], form["reason"].strip())
             separator = "&" if "?" in back else "?"
             return page.redirect(f"{back}{separator}routed={form['service_request_id'].strip()}")
         except routing_client.RoutingUnavailable:
@@ -94,8 +98,7 @@ def not_duplicate(page, service_request_id):
     reason = page.form.get("reason", "").strip()
     done, errors, status = _ask_routing(
         page, "reason", reason, "Say why it is not the same problem (routing records it with your name).",
-        lambda: routing_client.not_duplicate(page.site.settings.routing_url, service_request_id, reason,
-                                             page.staff.username),
+        lambda: routing_client.not_duplicate(routing_api(page), service_request_id, reason),
         f"/console/requests/{service_request_id}?unmarked=1")
     return done or request_detail(page, service_request_id, errors=errors, reason=reason, status=status)
 

@@ -11,6 +11,9 @@ from datetime import datetime, timezone
 from .base import OUR_STATUSES, PRIORITIES, PermanentError, StatusChange
 
 log = logging.getLogger(__name__)
+# What the public record and the open-data export say for a resolution code the system's table lacks:
+# the raw code is the department's text, not ours to publish (it could be anything, a formula included).
+UNKNOWN_RESOLUTION = "Closed by the department."
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,18 @@ class SystemVocabulary:
         if legacy_status not in self.statuses and self.is_reported(legacy_status):
             log.warning("%s: unknown status code %r on %s kept as 'unknown'", self.system, legacy_status, legacy_id)
         moment = to_milliseconds(changed_at)
-        resolution = self.resolutions.get(resolution_code, resolution_code) if resolution_code else None
+        resolution = self.resolution_words(legacy_id, resolution_code) if resolution_code else None
         return StatusChange(change_id=change_id(self.system, legacy_id, legacy_status, moment), legacy_id=legacy_id,
                             external_reference=external_reference, legacy_status=legacy_status, status=status,
                             resolution=resolution, changed_at=moment)
+
+    def resolution_words(self, legacy_id: str, resolution_code: str) -> str:
+        """Plain words for a resolution code; UNKNOWN_RESOLUTION (and a warning) for a code not in the table."""
+        if resolution_code in self.resolutions:
+            return self.resolutions[resolution_code]
+        log.warning("%s: unknown resolution code %r on %s published as %r", self.system,
+                    str(resolution_code)[:80], legacy_id, UNKNOWN_RESOLUTION)
+        return UNKNOWN_RESOLUTION
 
 
 def to_milliseconds(moment: datetime) -> datetime:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from services.workorders.adapters.base import OUR_STATUSES, PermanentError
 from services.workorders.adapters.config import load_system_config
-from services.workorders.adapters.vocabulary import SystemVocabulary, change_id
+from services.workorders.adapters.vocabulary import UNKNOWN_RESOLUTION, SystemVocabulary, change_id
 
 SYSTEMS = ["streets", "watershed", "solidwaste"]
 MOMENT = datetime(2026, 3, 1, 14, 5, 9, 123456, tzinfo=timezone.utc)
@@ -32,8 +32,15 @@ def test_closed_change_carries_resolution_words():
     streets = SystemVocabulary.from_config("streets", load_system_config("streets"))
     change = streets.status_change("WO-2026-000001", "SR-1", "COMPLETE", MOMENT, "FILL")
     assert (change.status, change.resolution) == ("closed", "Pothole filled")
-    assert streets.status_change("WO-1", "SR-1", "COMPLETE", MOMENT, "NEWCODE").resolution == "NEWCODE"
     assert not streets.is_reported("OPEN") and streets.is_reported("ASSIGNED")
+
+
+@pytest.mark.parametrize("code", ["NEWCODE", '=HYPERLINK("http://evil.example","Fixed")', "<b>done</b>"])
+def test_an_unknown_resolution_code_becomes_generic_words_not_the_raw_code(vocabulary, code, caplog):
+    """A department's raw code reaches the public record and the open-data export: never pass it through."""
+    change = vocabulary.status_change("WO-1", "SR-1", "COMPLETE", MOMENT, code)
+    assert change.resolution == UNKNOWN_RESOLUTION and code not in change.resolution
+    assert "unknown resolution code" in caplog.text
 
 
 def test_changed_at_is_utc_to_the_millisecond(vocabulary):

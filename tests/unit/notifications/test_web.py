@@ -1,12 +1,13 @@
 """The HTTP side on port 8313, one worker at a time: follow, unsubscribe, survey, inbound texts, listing."""
 import json
+import re
 
 import pytest
 from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
 from services.notifications.models import Subscription, Survey
-from services.notifications.pages import Pages
+from services.notifications.pages import VISITOR_COOKIE, Pages
 from services.notifications.service import NotificationsService
 from services.notifications.settings import DEFAULT_TEMPLATES
 from tests.unit.notifications.conftest import deliveries, make_settings, published
@@ -29,7 +30,7 @@ def body(response):
     return response.get_data(as_text=True)
 
 
-def test_follow_api_validates_and_confirms_with_a_way_out(service):
+def test_follow_api_validates_and_sends_a_confirmation_link_first(service):
     refused = [service.follow_api(request("POST", json=data)) for data in (
         {"service_request_id": "26-0000999", "email": "f@example.org"},
         {"service_request_id": "26-0000123"},
@@ -39,9 +40,9 @@ def test_follow_api_validates_and_confirms_with_a_way_out(service):
     assert [r.status_code for r in refused] == [404, 400, 400, 400, 400]
     assert json.loads(body(refused[0]))["errors"][0]["code"] == "unknown_request"
     assert json.loads(body(refused[3]))["errors"][0]["field"] == "email"
-    ok = service.follow_api(request("POST", data={"service_request_id": "26-0000123", "phone": "(404) 555-0134"}))
-    assert ok.status_code == 201 and json.loads(body(ok))["channel"] == "sms"
-    [confirmation] = deliveries(service.uow, template="followed")
+    ok = service.follow_api(request("POST", json={"service_request_id": "26-0000123", "phone": "(404) 555-0134"}))
+    assert ok.status_code == 202 and json.loads(body(ok))["channel"] == "sms"
+    [confirmation] = deliveries(service.uow, template="confirm_follow")
     assert confirmation.address == "+14045550134" and "26-0000123" in confirmation.text_body
     assert "4045550134" not in body(ok)
 
@@ -49,13 +50,32 @@ def test_follow_api_validates_and_confirms_with_a_way_out(service):
 def test_the_follow_page_is_a_labelled_form_and_explains_errors_in_the_chosen_language(service):
     page = service.follow_page(request(path="/follow", query_string={"request": "26-0000123"}))
     assert page.status_code == 200 and '<label for="email">' in body(page) and 'value="26-0000123"' in body(page)
-    wrong = service.follow_form(request("POST", "/follow", query_string={"lang": "es"},
-                                        data={"service_request_id": "26-0000123", "email": "nope"}))
+    browser = csrf_of(page)
+    wrong = service.follow_form(request("POST", "/follow", query_string={"lang": "es"}, **browser.sends(
+        {"service_request_id": "26-0000123", "email": "nope"})))
     assert wrong.status_code == 400 and 'role="alert"' in body(wrong) and 'aria-invalid="true"' in body(wrong)
     assert '<html lang="es">' in body(wrong) and "Esto no parece correcto" in body(wrong)
-    done = service.follow_form(request("POST", "/follow", data={"service_request_id": "26-0000123",
-                                                                "email": "f@example.org", "language": "en"}))
-    assert done.status_code == 200 and "You are following the request" in body(done)
+    assert 'name="csrf_token"' in body(wrong)
+    done = service.follow_form(request("POST", "/follow", **browser.sends(
+        {"service_request_id": "26-0000123", "email": "f@example.org", "language": "en"})))
+    assert done.status_code == 200 and "Check your messages" in body(done)
+
+
+class Browser:
+    """A browser that was shown the follow form: its visitor cookie and the form's CSRF token."""
+
+    def __init__(self, visitor, token):
+        self.visitor, self.token = visitor, token
+
+    def sends(self, data, token=None, visitor=None):
+        return {"data": {**data, "csrf_token": token or self.token},
+                "headers": {"Cookie": f"{VISITOR_COOKIE}={visitor or self.visitor}"}}
+
+
+def csrf_of(page):
+    visitor = re.search(rf"{VISITOR_COOKIE}=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    assert "HttpOnly" in page.headers["Set-Cookie"] and "SameSite=Lax" in page.headers["Set-Cookie"]
+    return Browser(visitor, re.search(r'name="csrf_token" value="([^"]+)"', body(page)).group(1))
 
 
 def test_unsubscribe_link_shows_a_page_and_the_button_stops_what_waits(service):

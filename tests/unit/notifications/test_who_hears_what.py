@@ -75,8 +75,11 @@ def test_reporters_of_duplicates_hear_the_parents_news(uow, settings):
 def test_someone_both_reporter_and_follower_gets_one_message(uow, settings):
     handle(uow, settings, contact(), status("received"))
     with uow() as unit:
-        subscriptions.follow(unit, settings, {"service_request_id": "26-0000123",
-                                              "email": "RESIDENT@example.org"}, CLOCK.now)
+        asked = subscriptions.ask_to_follow(unit, settings, {"service_request_id": "26-0000123",
+                                                             "email": "RESIDENT@example.org"}, CLOCK.now)
+    token = settings.tokens.for_follow(asked.service_request_id, asked.channel, asked.address, asked.language)
+    with uow() as unit:
+        subscriptions.confirm_follow(unit, settings, token, CLOCK.now)
     handle(uow, settings, status("routed"))
     assert [d.template for d in deliveries(uow, template="routed")] == ["routed"]
 

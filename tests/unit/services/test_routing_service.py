@@ -2,11 +2,10 @@
 import json
 
 import pytest
-from nameko.testing.services import worker_factory
 
 from services.routing.domain.jurisdiction import load_jurisdiction
-from services.routing.service import RoutingService
 from shared.config import PROJECT_ROOT
+from tests.unit.routing.test_routing_triage_desk import reading, routing_worker, staff_action
 from tests.unit.services.conftest import event, outbox_events
 
 SAMPLE = load_jurisdiction(PROJECT_ROOT / "deploy" / "jurisdictions" / "sample")
@@ -15,7 +14,7 @@ DOWNTOWN = {"lat": 33.7490, "long": -84.3880}
 
 @pytest.fixture
 def routing(unit_of_work):
-    return worker_factory(RoutingService, uow=unit_of_work("routing"), jurisdiction=SAMPLE)
+    return routing_worker(unit_of_work("routing"), SAMPLE)
 
 
 def created(request_id, **data):
@@ -48,28 +47,20 @@ def test_outside_the_city_waits_in_triage_and_staff_route_it_by_hand(routing):
     routing.route_request(created("26-0000003", lat=40.7, long=-74.0))
     (triage,) = published(routing, "RequestNeedsTriage")
     assert triage["reason_code"] == "OUTSIDE_CITY"
-    listed = json.loads(routing.get_triage(None)[2])["triage"]
+    listed = json.loads(routing.get_triage(reading())[2])["triage"]
     assert [t["service_request_id"] for t in listed] == ["26-0000003"]
 
-    class Request:
-        def get_data(self, as_text=False):
-            return json.dumps({"department": "PW-STREETS", "staff": "supervisor1", "reason": "annexed street"})
-    status, _, body = routing.route_by_hand(Request(), "26-0000003")
+    status, _, body = routing.route_by_hand(
+        staff_action({"department": "PW-STREETS", "reason": "annexed street"}, staff="supervisor1"), "26-0000003")
     assert status == 200, body
     (routed,) = published(routing, "RequestRouted")
     assert routed["manual"] and routed["routed_by"] == "supervisor1" and "annexed street" in routed["explanation"]
 
 
 def test_manual_routing_refuses_unknown_departments_and_requests(routing):
-    class Request:
-        def __init__(self, body):
-            self.body = body
-
-        def get_data(self, as_text=False):
-            return self.body
     routing.route_request(created("26-0000001"))
-    bad_department = json.dumps({"department": "NOPE", "staff": "s", "reason": "r"})
-    assert routing.route_by_hand(Request(bad_department), "26-0000001")[0] == 400
-    assert routing.route_by_hand(Request(bad_department), "26-9999999")[0] == 404
-    assert routing.route_by_hand(Request("not json"), "26-0000001")[0] == 400
-    assert routing.route_by_hand(Request("{}"), "26-0000001")[0] == 400
+    bad_department = {"department": "NOPE", "reason": "r"}
+    assert routing.route_by_hand(staff_action(bad_department), "26-0000001")[0] == 400
+    assert routing.route_by_hand(staff_action(bad_department), "26-9999999")[0] == 404
+    assert routing.route_by_hand(staff_action("not json"), "26-0000001")[0] == 400
+    assert routing.route_by_hand(staff_action("{}"), "26-0000001")[0] == 400

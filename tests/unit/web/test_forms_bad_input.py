@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.intake.models import ServiceRequest
 from services.intake.web.models import RequestFollower
+from shared.internal_api import NotAuthenticated, ServiceTokens, service_secret
 from tests.support.http_stub import serving
 from tests.unit.web.conftest import outbox_events
 from tests.unit.web.harness import web_client
@@ -196,6 +197,19 @@ def test_routing_by_hand_with_bad_input_and_with_routing_away(web):
     assert 'value="26-0000001"' in text(response)
 
 
+ROUTING_TOKENS = ServiceTokens(service_secret(), "routing")   # how routing reads the console's tokens
+
+
+def unauthenticated(request):
+    """Routing's 401 for a call without a good service token, else None."""
+    from werkzeug.wrappers import Response
+    try:
+        ROUTING_TOKENS.caller(request)
+    except NotAuthenticated as refused:
+        return Response(json.dumps({"error": str(refused)}), 401, content_type="application/json")
+    return None
+
+
 @pytest.fixture
 def refusing_routing():
     """A real HTTP server answering routing's API the way routing refuses: 409 closed, 404 unknown."""
@@ -203,6 +217,8 @@ def refusing_routing():
 
     @Request.application
     def app(request):
+        if refused := unauthenticated(request):
+            return refused
         if request.path == "/api/triage":
             return Response('{"triage": []}', content_type="application/json")
         if request.path == "/api/follow-ups":
@@ -226,6 +242,16 @@ def test_routing_refusals_say_why_and_keep_the_form(tmp_path, refusing_routing):
         assert response.status_code == status
         assert f"Routing refused: {why}" in page and "not answering" not in page
         assert f'value="{number}"' in page
+
+
+def test_a_service_secret_routing_does_not_share_is_logged_and_nothing_is_routed(tmp_path, refusing_routing, caplog):
+    client, _ = web_client(tmp_path, ROUTING_URL=refusing_routing, SERVICE_SECRET="not-the-one-routing-has")
+    client.sign_in()
+    assert "routing service is not answering" in text(client.get("/console/triage"))
+    response = client.form_post("/console/triage", "/console/route",
+                                {"service_request_id": "26-0000009", "department": "PW-STREETS", "reason": "tree"})
+    assert response.status_code == 503 and "Routing refused" not in text(response)
+    assert "routing refused intake's service token" in caplog.text
 
 
 def test_the_triage_page_says_when_routing_is_away(web):
@@ -264,10 +290,13 @@ def routing_api():
 
     @Request.application
     def app(request):
+        if refused := unauthenticated(request):
+            return refused
         number = request.path.split("/")[3]
-        asked.append((request.path, request.get_json(silent=True)))
-        if number == "26-0000001":
-            return Response('{"error": "request 26-0000001 is not marked as a duplicate"}', 409,
+        caller = ROUTING_TOKENS.caller(request)
+        asked.append((request.path, request.get_json(silent=True), (caller.service, caller.staff, caller.role)))
+        if number.endswith("-0000001"):  # the first request filed (its year prefix is the year of the run)
+            return Response(f'{{"error": "request {number} is not marked as a duplicate"}}', 409,
                             content_type="application/json")
         return Response(f'{{"service_request_id": "{number}", "outcome": "routed"}}', content_type="application/json")
 
@@ -307,7 +336,9 @@ def test_a_call_taker_unmarks_a_false_duplicate(tmp_path, routing_api):
     done = client.form_post(f"/console/requests/{second}", f"/console/requests/{second}/not-duplicate",
                             {"reason": "other side of the street"})
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/console/requests/{second}?unmarked=1")
-    assert asked == [(f"/api/requests/{second}/not-duplicate", {"reason": "other side of the street", "staff": "ana"})]
+    # who acts travels in the service token, from ana's console session, not in the body
+    assert asked == [(f"/api/requests/{second}/not-duplicate", {"reason": "other side of the street"},
+                      ("intake", "ana", "call_taker"))]
     assert "no longer a duplicate" in text(client.get(done.headers["Location"]))
 
 
@@ -321,7 +352,7 @@ def test_unmarking_says_why_routing_refused_or_that_it_is_away(tmp_path, routing
     refused = client.form_post(f"/console/requests/{first}", f"/console/requests/{first}/not-duplicate",
                                {"reason": "different hole"})
     assert refused.status_code == 409
-    assert "Routing refused: request 26-0000001 is not marked as a duplicate" in text(refused)
+    assert f"Routing refused: request {first} is not marked as a duplicate" in text(refused)
     assert 'value="different hole"' in text(refused)
 
     away, uow_away = web_client(tmp_path / "away")  # routing at a port where nothing answers
@@ -347,11 +378,13 @@ def follow_up_routing():
 
     @Request.application
     def app(request):
+        if refused := unauthenticated(request):
+            return refused
         if request.path == "/api/triage":
             return Response('{"triage": []}', content_type="application/json")
         if request.path == "/api/follow-ups":
             return Response(json.dumps({"follow_ups": [NOT_FIXED]}), content_type="application/json")
-        asked.append((request.path, request.get_json(silent=True)))
+        asked.append((request.path, request.get_json(silent=True), ROUTING_TOKENS.caller(request).staff))
         number = request.path.split("/")[3]
         if number == "26-0000008":
             return Response('{"error": "no \\"not fixed\\" answer for request 26-0000008 waits for a follow-up"}',
@@ -389,7 +422,7 @@ def test_following_up_needs_a_note_and_says_why_routing_refused(tmp_path, follow
 
     done = client.form_post("/console/triage", "/console/follow-ups/26-0000007", {"note": "filed 26-0000012"})
     assert done.status_code == 303 and done.headers["Location"].endswith("/console/triage?followed_up=26-0000007")
-    assert asked == [("/api/requests/26-0000007/followed-up", {"reason": "filed 26-0000012", "staff": "ana"})]
+    assert asked == [("/api/requests/26-0000007/followed-up", {"reason": "filed 26-0000012"}, "ana")]
     assert "Follow-up of 26-0000007 recorded." in text(client.get(done.headers["Location"]))
 
     refused = client.form_post("/console/triage", "/console/follow-ups/26-0000008", {"note": "called the crew"})
