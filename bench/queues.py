@@ -22,13 +22,13 @@ def queue_names(env=None):
 
 def main():
     from shared.messaging.declare import handlers_of, service_class
-    from shared.messaging.topology import work_queue_name
+    from shared.messaging.topology import ServiceQueues, work_queue_name
     work, other = [], []
     for service in SERVICES:
         work += [work_queue_name(source, event_type, service, method)
                  for source, event_type, method in handlers_of(service_class(service))]
         delays = load_service_config(service).get("RETRY_DELAYS_SECONDS") or []
-        other += [f"{service}.retry.{n}" for n in range(1, len(delays) + 1)] + [f"{service}.dlq"]
+        other += [queue.name for queue in ServiceQueues(service, delays).shared_queues()]
     print(json.dumps({"work": work, "other": other}))
 
 

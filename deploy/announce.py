@@ -1,4 +1,8 @@
-"""Wait until every city311 process answers, then print where everything is (run by `make run`)."""
+"""Wait until every city311 process answers, print where everything is, and exit (run once by `make run`).
+
+Exit status 0 when everything answered, 1 when something did not: supervisord reports it, and does
+not run this again (it is a one-shot program; the services themselves are restarted).
+"""
 import os
 import sys
 import time
@@ -39,13 +43,17 @@ def main(timeout=120):
     for name, url in ENDPOINTS:
         mark = "NOT ANSWERING" if (name, url) in pending else "ok"
         print(f"  {name:42} {url}  [{mark}]")
-    print("city311 is up. File a request:  curl -s -X POST http://localhost:8311/open311/v2/requests.json "
-          "-d api_key=dev-web-key -d service_code=POTHOLE -d lat=33.7490 -d long=-84.3880 "
-          "-d attribute[SIZE]=large -d 'description=Deep pothole'      (Ctrl-C stops everything)")
+    if pending:
+        print(f"city311 started, but {len(pending)} of its endpoints do not answer: see var/log/<name>.log")
+    else:
+        print("city311 is up. File a request:  curl -s -X POST http://localhost:8311/open311/v2/requests.json "
+              "-d api_key=dev-web-key -d service_code=POTHOLE -d lat=33.7490 -d long=-84.3880 "
+              "-d attribute[SIZE]=large -d 'description=Deep pothole'")
+    print("Logs: var/log/<name>.log.  Processes: .venv/bin/supervisorctl -c var/run/supervisord.conf status.  "
+          "Ctrl-C stops everything.")
     sys.stdout.flush()
-    while True:  # honcho stops every process when one exits
-        time.sleep(3600)
+    return 1 if pending else 0
 
 
 if __name__ == "__main__":
-    main(int(os.environ.get("ANNOUNCE_TIMEOUT", "120")))
+    sys.exit(main(int(os.environ.get("ANNOUNCE_TIMEOUT", "120"))))

@@ -1,17 +1,23 @@
 """Fault injection: the ways a department system misbehaves, switched on through the admin API.
 
 Body of ``POST /admin/faults`` (any subset; ``clear`` first resets everything):
-``down_for_seconds``, ``slow_ms``, ``error_rate``, ``malformed_rate``,
+``down_for_seconds``, ``slow_ms``, ``write_delay_ms``, ``error_rate``, ``malformed_rate``,
 ``duplicate_status``, ``out_of_order_status``, ``clear``.
+
+``write_delay_ms`` holds each create and cancel that long before it is committed, while
+look-ups answer at once: a client that gives up first sees a timeout, and the work order
+appears later (honoured by the systems that call ``held_write``: Streets and Watershed).
+The answer shows ``writes_in_flight``, the writes held now.
 """
 import logging
 import random
 import threading
 import time
+from contextlib import contextmanager
 
 log = logging.getLogger("faults")
 
-DEFAULTS = {"slow_ms": 0, "error_rate": 0.0, "malformed_rate": 0.0,
+DEFAULTS = {"slow_ms": 0, "write_delay_ms": 0, "error_rate": 0.0, "malformed_rate": 0.0,
             "duplicate_status": False, "out_of_order_status": False}
 RATES = ("error_rate", "malformed_rate")
 SWITCHES = ("duplicate_status", "out_of_order_status")
@@ -25,6 +31,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._settings = dict(DEFAULTS)
         self._down_until = 0.0
+        self._writes_in_flight = 0
 
     def configure(self, changes: dict) -> dict:
         """Apply a ``POST /admin/faults`` body; raises ValueError naming a bad key or value."""
@@ -42,7 +49,8 @@ class FaultInjector:
         """The faults in force, with the seconds of downtime left."""
         with self._lock:
             remaining = max(0.0, self._down_until - time.monotonic())
-            return {**self._settings, "down_for_seconds": round(remaining, 3)}
+            return {**self._settings, "down_for_seconds": round(remaining, 3),
+                    "writes_in_flight": self._writes_in_flight}
 
     def is_down(self) -> bool:
         """True while the protocol side should refuse to work."""
@@ -52,6 +60,24 @@ class FaultInjector:
     def delay(self) -> None:
         """Sleep as long as the slow fault asks."""
         time.sleep(self._settings["slow_ms"] / 1000)
+
+    @contextmanager
+    def held_write(self):
+        """Around a create or cancel: wait as long as the write-delay fault asks, then let the write commit.
+
+        The write counts as in flight from the wait until the block ends (committed or failed).
+        """
+        with self._lock:
+            self._writes_in_flight += 1
+            delay = self._settings["write_delay_ms"] / 1000
+        try:
+            if delay:
+                log.info("fault: write held for %.1fs before it commits", delay)
+            time.sleep(delay)
+            yield
+        finally:
+            with self._lock:
+                self._writes_in_flight -= 1
 
     def error_fires(self) -> bool:
         """Roll the dice for an injected server error."""
@@ -82,7 +108,7 @@ def validate(changes: dict) -> dict:
     for key, value in changes.items():
         if key in RATES:
             validated[key] = _number(key, value, upper=1.0)
-        elif key in ("slow_ms", "down_for_seconds"):
+        elif key in ("slow_ms", "write_delay_ms", "down_for_seconds"):
             validated[key] = _number(key, value, upper=None)
         elif key in (*SWITCHES, "clear"):
             if not isinstance(value, bool):

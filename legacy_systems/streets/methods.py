@@ -28,7 +28,8 @@ class WorkOrderMethods:
             raise BusinessRuleError("BAD_FIELD", f"Priority must be one of {', '.join(self._priorities)}")
         details = {"description": description, "address": data.get("Address"), "priority": priority,
                    "long": _coordinate(data, "X"), "lat": _coordinate(data, "Y")}
-        return _work_order(self._rules.create(other_id, template, details))
+        with self._faults.held_write():
+            return _work_order(self._rules.create(other_id, template, details))
 
     def search(self, data: dict) -> list[str]:
         """WorkOrderIds whose OtherSystemId matches, oldest first."""
@@ -50,7 +51,8 @@ class WorkOrderMethods:
         _text(data, "CancelReason")
         for legacy_id in ids:
             self._rules.check_cancellable(legacy_id)
-        return [_work_order(self._rules.cancel(legacy_id)) for legacy_id in ids]
+        with self._faults.held_write():
+            return [_work_order(self._rules.cancel(legacy_id)) for legacy_id in ids]
 
     def modified_since(self, data: dict) -> list[dict]:
         """Status changes recorded at or after ``since`` (ISO 8601), oldest first."""

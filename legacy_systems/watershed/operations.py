@@ -72,7 +72,7 @@ class WatershedOperations:
                    "address": field_text(operation, "Location/Address", required=False),
                    "lat": _coordinate(operation, "Location/Latitude"),
                    "long": _coordinate(operation, "Location/Longitude")}
-        return lambda: _result("CreateWorkOrderResult", [self._rules.create(reference, category, details)])
+        return lambda: _result("CreateWorkOrderResult", [self._held(self._rules.create, reference, category, details)])
 
     def _prepare_find(self, operation: ET.Element) -> Callable[[], ET.Element]:
         reference = field_text(operation, "ExternalRef")
@@ -82,7 +82,12 @@ class WatershedOperations:
         number = field_text(operation, "WorkOrderNumber")
         field_text(operation, "Reason")
         self._rules.check_cancellable(number)
-        return lambda: _result("CancelWorkOrderResult", [self._rules.cancel(number)])
+        return lambda: _result("CancelWorkOrderResult", [self._held(self._rules.cancel, number)])
+
+    def _held(self, write: Callable[..., dict], *args) -> dict:
+        """A create or cancel, after the write-delay fault (if any) has held it."""
+        with self._faults.held_write():
+            return write(*args)
 
 
 def _result(tag: str, workorders: list[dict]) -> ET.Element:

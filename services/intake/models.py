@@ -42,6 +42,9 @@ class ServiceRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     expected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_work_update_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When routing published the decision shown, and workorders the work order shown (see public_record).
+    route_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    work_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[list["RequestNote"]] = relationship(order_by="RequestNote.id", lazy="selectin")
 
 

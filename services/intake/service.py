@@ -157,7 +157,9 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
 
     @http("GET", "/health")
     def health(self, request):
-        return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok"})
+        """200 "ok", or 503 with what the service waits for (its broker, its database)."""
+        status, body = self.uow.readiness.health()
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
 
     # -- the public record, from the bus ----------------------------------------------
     @reliable_event_handler("routing", "RequestRouted", batch=True)

@@ -10,6 +10,7 @@ from nameko.timer import Timer
 from services.metrics import geography, prometheus, stream
 from shared.config import project_path
 from shared.messaging.entrypoints import ReliableEventHandler
+from shared.readiness import broker_address, readiness_of, wait_for_broker
 
 
 class JurisdictionGeography(DependencyProvider):
@@ -23,11 +24,25 @@ class JurisdictionGeography(DependencyProvider):
 
 
 class MetricsStream(DependencyProvider):
-    """Declares the analysts' stream when the service starts, so the outbox relay can deliver to it."""
+    """Declares the analysts' stream when the service starts, so the outbox relay can deliver to it.
+
+    While the broker is unreachable it waits (with backoff, in a managed thread) and /health says so.
+    """
 
     def setup(self):
-        with Connection(config["AMQP_URI"]) as connection:
-            stream.declare(connection)
+        self.readiness = readiness_of(self.container)
+        where = broker_address(config["AMQP_URI"])
+        self.readiness.waiting("metrics-stream", "broker", where, "the analysts' stream is not declared yet")
+
+    def start(self):
+        self.container.spawn_managed_thread(self._declare, identifier="declare[metrics stream]")
+
+    def _declare(self):
+        def declare_once():
+            with Connection(config["AMQP_URI"], connect_timeout=10) as connection:
+                connection.ensure_connection(max_retries=0)
+                stream.declare(connection)
+        wait_for_broker(declare_once, self.readiness, "metrics-stream", config["AMQP_URI"])
 
     def get_dependency(self, worker_ctx):
         return stream.queue_name()

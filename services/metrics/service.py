@@ -162,7 +162,9 @@ class MetricsService:
 
     @http("GET", "/health")
     def health(self, request):
-        return _json({"status": "ok"})
+        """200 "ok", or 503 with what the service waits for (its broker, its database)."""
+        status, body = self.uow.readiness.health()
+        return _json(body, status)
 
     def _ask(self, args):
         return api.Ask(args, self.geography, datetime.now(timezone.utc))

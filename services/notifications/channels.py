@@ -8,7 +8,7 @@ import re
 import smtplib
 import threading
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 
 import requests
 import structlog
@@ -104,7 +104,7 @@ def build_email(outgoing, sender):
     mail["From"] = sender
     mail["To"] = outgoing.address
     mail["Date"] = formatdate(localtime=False)
-    mail["Message-ID"] = make_msgid(idstring=outgoing.delivery_id, domain=_domain(sender))
+    mail["Message-ID"] = message_id(outgoing.delivery_id, sender)
     mail["Content-Language"] = outgoing.language
     mail["Auto-Submitted"] = "auto-generated"
     mail["X-City311-Notification"] = outgoing.delivery_id
@@ -115,6 +115,12 @@ def build_email(outgoing, sender):
     if outgoing.html:
         mail.add_alternative(outgoing.html, subtype="html")
     return mail
+
+
+def message_id(delivery_id, sender):
+    """The delivery's own Message-ID, the same on every attempt: an answer lost after DATA (a timeout, a dropped
+    connection) makes us send the mail again, and receivers that collapse repeats by Message-ID show it once."""
+    return f"<{delivery_id}@{_domain(sender)}>"
 
 
 class SmsChannel:

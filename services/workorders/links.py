@@ -11,6 +11,13 @@ So whoever is about to call the legacy system first takes the link's lease
 (a conditional UPDATE: exactly one transaction wins); the others leave the
 request alone. A lease left by a process that died runs out, and the resend
 timer takes the request up again — looking it up before creating, as always.
+
+A re-route that arrives while another process holds the lease is not lost: the
+newer routing decision is recorded on the link at once ("wanted"), and whoever
+holds the lease applies it when it lets go (`hand_over`). A re-route leaves the
+old department's work order behind; its cancel is recorded in the same
+transaction (`WorkOrderCancel`, with a lease of its own) and asked of the old
+system until it confirms or refuses, whoever dies in between.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,17 +25,25 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import or_, select, update
 
 from services.workorders.adapters.base import LegacyWorkOrder, WorkOrderRequest
-from services.workorders.models import AppliedUpdate, SyncCursor, WorkOrderLink
+from services.workorders.models import AppliedUpdate, SyncCursor, WorkOrderCancel, WorkOrderLink
 
 REQUEST_FIELDS = ("service_request_id", "service_code", "description", "address", "lat", "long", "priority")
 
 
 @dataclass(frozen=True)
+class Cancel:
+    """A work order a re-route left behind: `legacy_id` in `system`, to cancel there."""
+    service_request_id: str
+    system: str
+    legacy_id: str
+
+
+@dataclass(frozen=True)
 class Pending:
-    """A work order to create now; `previous` is the (system, legacy id) a re-route leaves behind."""
+    """A work order to create now; `previous` is the work order a re-route leaves behind, to cancel now."""
     system: str
     request: WorkOrderRequest
-    previous: tuple | None = None
+    previous: Cancel | None = None
 
 
 def _now():
@@ -56,10 +71,11 @@ def _request(link):
 def claim_link(uow, event, lease_seconds):
     """Record the intent to create this request's work order, and take its lease; None when there is nothing to do.
 
-    Nothing to do: it already has its work order in that system, it failed for
-    good, the event is older than the routing decision already applied (a late
-    redelivery must not undo a re-route), or another process holds the lease
-    (it is creating the work order now, or died and the resend timer will finish).
+    Nothing to do now: it already has its work order in that system, it failed for
+    good, the event is older than the routing decision already applied or waiting
+    (a late redelivery must not undo a re-route), or another process holds the lease
+    (it is creating the work order now, or died and the resend timer will finish);
+    then this decision waits on the link for the holder to apply (`hand_over`).
     """
     data, routed_at = event["data"], datetime.fromisoformat(event["occurred_at"])
     link = locked(uow, data["service_request_id"])
@@ -72,29 +88,69 @@ def claim_link(uow, event, lease_seconds):
                              created_at=_now(), updated_at=_now())
         uow.session.add(link)
         return Pending(link.work_order_system, _request(link))
-    if _aware(link.routed_at) and routed_at < _aware(link.routed_at):
+    if _older_than_decided(link, routed_at):
         return None
     rerouted = link.work_order_system != data["work_order_system"]
     if not (rerouted or link.state == "pending"):
+        _forget_wanted(link)  # the newest decision keeps the work order where it is
         link.routed_at = routed_at
         return None
     if not take_lease(uow, link.service_request_id, lease_seconds):
+        _wait_for_the_holder(link, data["work_order_system"], request, routed_at)
         return None
+    _forget_wanted(link)  # this decision is newer than one left waiting by a holder that died
     if rerouted:
-        return _reroute(link, data, request, routed_at)
+        return _reroute(uow, link, data["work_order_system"], request, routed_at, lease_seconds)
     link.routed_at = routed_at
     return Pending(link.work_order_system, _request(link))
 
 
+def _older_than_decided(link, routed_at):
+    """Older than the routing decision applied, or than the one waiting for the lease."""
+    decided = [at for at in (_aware(link.routed_at), _aware(link.wanted_routed_at)) if at is not None]
+    return bool(decided) and routed_at < max(decided)
+
+
+def _wait_for_the_holder(link, system, request, routed_at):
+    link.wanted_system, link.wanted_request, link.wanted_routed_at = system, request, routed_at
+    link.updated_at = _now()
+
+
+def _forget_wanted(link):
+    link.wanted_system, link.wanted_request, link.wanted_routed_at = None, None, None
+
+
+def hand_over(uow, service_request_id):
+    """The lease holder is done: apply the routing decision that waited for it; True when it moved the request.
+
+    The holder gives up the lease at once and leaves the create in the new system to the resend
+    timer (which looks it up first, as always), and the old work order's cancel to the cancel timer.
+    Call it in the same transaction as the step that ends the holder's call (confirm, failure, release).
+    """
+    link = locked(uow, service_request_id)
+    if link is None or link.wanted_system is None:
+        return False
+    system, request, routed_at = link.wanted_system, link.wanted_request, _aware(link.wanted_routed_at)
+    _forget_wanted(link)
+    link.routed_at = routed_at
+    if system == link.work_order_system:
+        return False
+    _reroute(uow, link, system, request, routed_at, cancel_lease_seconds=None)
+    link.lease_until = _now()  # already run out: the resend timer takes the request up
+    return True
+
+
 def take_lease(uow, service_request_id, seconds):
     """True when this transaction now holds the request's lease (nobody held it, or it ran out)."""
+    return _take(uow, WorkOrderLink, [WorkOrderLink.service_request_id == service_request_id], seconds)
+
+
+def _take(uow, model, rows, seconds):
+    """A conditional UPDATE of `model`'s lease: exactly one transaction wins it."""
     now = _now()
     taken = uow.session.execute(
-        update(WorkOrderLink)
-        .where(WorkOrderLink.service_request_id == service_request_id,
-               or_(WorkOrderLink.lease_until.is_(None), WorkOrderLink.lease_until < now))
-        .values(lease_until=now + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False))
+        update(model).where(*rows, or_(model.lease_until.is_(None), model.lease_until < now))
+        .values(lease_until=now + timedelta(seconds=seconds)).execution_options(synchronize_session=False))
     return taken.rowcount == 1
 
 
@@ -102,6 +158,7 @@ def release(uow, service_request_id):
     """Give the lease back (the legacy call ended without a result to record)."""
     uow.session.execute(update(WorkOrderLink).where(WorkOrderLink.service_request_id == service_request_id)
                         .values(lease_until=None).execution_options(synchronize_session=False))
+    hand_over(uow, service_request_id)
 
 
 def work_description(data):
@@ -113,13 +170,23 @@ def work_description(data):
     return f"{what}\n\nAnswers: {answers}" if answers else what
 
 
-def _reroute(link, data, request, routed_at):
-    previous = (link.work_order_system, link.legacy_id) if link.legacy_id else None
-    link.previous_system, link.previous_legacy_id = previous or (None, None)
-    link.work_order_system, link.request, link.routed_at = data["work_order_system"], request, routed_at
+def _reroute(uow, link, system, request, routed_at, cancel_lease_seconds):
+    previous = _leave_behind(uow, link, cancel_lease_seconds) if link.legacy_id else None
+    link.previous_system, link.previous_legacy_id = (previous.system, previous.legacy_id) if previous else (None, None)
+    link.work_order_system, link.request, link.routed_at = system, request, routed_at
     link.state, link.legacy_id, link.attempts, link.status = "pending", None, 0, None
-    link.updated_at = _now()
+    link.failure_permanent, link.updated_at = False, _now()
     return Pending(link.work_order_system, _request(link), previous)
+
+
+def _leave_behind(uow, link, lease_seconds):
+    """Record the cancel of the link's work order, leased to the caller when it cancels it now."""
+    lease = _now() + timedelta(seconds=lease_seconds) if lease_seconds else None
+    uow.session.merge(WorkOrderCancel(
+        work_order_system=link.work_order_system, legacy_id=link.legacy_id,
+        service_request_id=link.service_request_id, attempts=0, last_error=None, cancelled_at=None, refusal=None,
+        lease_until=lease, requested_at=_now(), updated_at=_now()))
+    return Cancel(link.service_request_id, link.work_order_system, link.legacy_id)
 
 
 def confirm_created(uow, service_request_id, legacy):
@@ -149,6 +216,8 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
     link = locked(uow, service_request_id)
     link.attempts += 1
     link.last_error, link.updated_at, link.lease_until = reason[:2000], _now(), None
+    if hand_over(uow, service_request_id):
+        return True  # the request has moved to another department: this one's failure no longer matters
     final = permanent or link.attempts >= budget
     if final and link.state != "failed":
         link.state, link.failure_permanent = "failed", permanent
@@ -160,10 +229,12 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
 
 
 def resendable(uow, limit=50):
-    """Links to send again: failed for a transient reason, or left pending by a process whose lease ran out."""
+    """Links to send again: failed for a transient reason, or left pending (or with a re-route waiting) by a
+    process whose lease ran out."""
+    ran_out = WorkOrderLink.lease_until < _now()
     rows = uow.session.execute(select(WorkOrderLink).where(or_(
         (WorkOrderLink.state == "failed") & WorkOrderLink.failure_permanent.is_(False),
-        (WorkOrderLink.state == "pending") & (WorkOrderLink.lease_until < _now())))
+        (WorkOrderLink.state == "pending") & ran_out, WorkOrderLink.wanted_system.is_not(None) & ran_out))
         .order_by(WorkOrderLink.updated_at).limit(limit)).scalars()
     return [Pending(link.work_order_system, _request(link)) for link in rows]
 
@@ -172,6 +243,44 @@ def mark_rejected(uow, service_request_id, reason):
     """A resend the system refused outright: stop resending; staff decide from the triage list."""
     link = locked(uow, service_request_id)
     link.failure_permanent, link.last_error, link.updated_at, link.lease_until = True, reason[:2000], _now(), None
+    hand_over(uow, service_request_id)
+
+
+def cancels_due(uow, limit=50):
+    """Cancels neither confirmed nor refused that nobody is asking for now (one failed, or its asker died)."""
+    rows = uow.session.execute(select(WorkOrderCancel).where(
+        WorkOrderCancel.cancelled_at.is_(None), WorkOrderCancel.refusal.is_(None),
+        or_(WorkOrderCancel.lease_until.is_(None), WorkOrderCancel.lease_until < _now()))
+        .order_by(WorkOrderCancel.requested_at).limit(limit)).scalars()
+    return [Cancel(row.service_request_id, row.work_order_system, row.legacy_id) for row in rows]
+
+
+def take_cancel(uow, cancel, seconds):
+    """True when this transaction may now ask the old system to cancel (nobody else is asking)."""
+    return _take(uow, WorkOrderCancel, [WorkOrderCancel.work_order_system == cancel.system,
+                                        WorkOrderCancel.legacy_id == cancel.legacy_id], seconds)
+
+
+def cancel_confirmed(uow, cancel):
+    """The old system cancelled the work order: done."""
+    _cancel_attempted(uow, cancel).cancelled_at = _now()
+
+
+def cancel_refused(uow, cancel, reason):
+    """The old system will not cancel it (e.g. the work is done): recorded with its reason, not asked again."""
+    _cancel_attempted(uow, cancel).refusal = reason[:2000]
+
+
+def cancel_failed(uow, cancel, reason):
+    """No answer either way (down, timeout): asked again later."""
+    _cancel_attempted(uow, cancel).last_error = reason[:2000]
+
+
+def _cancel_attempted(uow, cancel):
+    row = uow.session.get(WorkOrderCancel, (cancel.system, cancel.legacy_id), with_for_update=True)
+    row.attempts += 1
+    row.lease_until, row.updated_at = None, _now()
+    return row
 
 
 def read_cursor(uow, system):

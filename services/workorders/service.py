@@ -12,6 +12,7 @@ from services.workorders import links
 from services.workorders.adapters import PermanentError, TransientError
 from services.workorders.adapters.codeenforcement_events import WebhookRejected
 from services.workorders.dependencies import LegacySystems
+from shared.internal_api import MAX_WEBHOOK_BYTES, BodyTooLarge, limited_body
 from shared.messaging.entrypoints import PermanentError as DeadLetterNow
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
@@ -37,18 +38,24 @@ class WorkOrdersService:
         if pending.system not in self.systems:
             raise DeadLetterNow(f"no adapter configured for work-order system {pending.system!r}")
         if pending.previous:
-            self._cancel_previous(pending)
+            self._cancel_left_behind(pending.previous)
         try:
             legacy = self._find_or_create(pending)
         except (PermanentError, TransientError) as exc:
             self._failed(pending, exc)
             return
+        self._confirm(pending, legacy)
+
+    def _confirm(self, pending, legacy):
+        """Record the work order, and apply a re-route that came while we held the lease."""
         with self.uow() as uow:
             links.confirm_created(uow, pending.request.service_request_id, legacy)
+            links.hand_over(uow, pending.request.service_request_id)
 
     @staticmethod
     def _lease_seconds():
-        """Longer than any legacy look-up plus create can take (their own timeouts bound them)."""
+        """Longer than any legacy look-up plus create, and the settling after a create without an answer, can
+        take (their own timeouts and settle times bound them)."""
         return float(config.get("LEASE_SECONDS", 180))
 
     def _find_or_create(self, pending):
@@ -57,16 +64,36 @@ class WorkOrdersService:
         return (system.call("find_by_reference", pending.request.service_request_id)
                 or system.call("create", pending.request))
 
-    def _cancel_previous(self, pending):
-        """A re-route leaves the old department's work order behind: cancel it where the system can."""
-        old_system, legacy_id = pending.previous
-        system = self.systems.get(old_system)
+    def _cancel_left_behind(self, cancel):
+        """A re-route leaves the old department's work order behind: ask its system to cancel it, and record
+        the answer; no answer (down, timeout) leaves the cancel due for the cancel timer."""
+        system = self.systems.get(cancel.system)
         try:
-            cancelled = system is not None and system.call("cancel", legacy_id, "re-routed to another department")
-        except (PermanentError, TransientError) as exc:
-            cancelled = False
-            log.warning("could not cancel the re-routed work order", system=old_system, error=str(exc))
-        log.info("re-routed", from_system=old_system, legacy_id=legacy_id, cancelled=bool(cancelled))
+            if system is None:
+                raise PermanentError(cancel.system, "no adapter configured to cancel its work orders")
+            cancelled = system.call("cancel", cancel.legacy_id, "re-routed to another department")
+        except TransientError as exc:
+            log.warning("could not cancel the re-routed work order yet", system=cancel.system, error=str(exc))
+            with self.uow() as uow:
+                links.cancel_failed(uow, cancel, str(exc))
+            return
+        except PermanentError as exc:
+            cancelled, reason = False, str(exc)
+        else:
+            reason = f"{cancel.system}: cannot cancel work orders through its interface"
+        self._record_cancel(cancel, cancelled, reason)
+
+    def _record_cancel(self, cancel, cancelled, reason):
+        with self.uow() as uow:
+            if cancelled:
+                links.cancel_confirmed(uow, cancel)
+            else:
+                links.cancel_refused(uow, cancel, reason)
+        if cancelled:
+            log.info("re-routed work order cancelled", system=cancel.system, legacy_id=cancel.legacy_id)
+        else:
+            log.warning("the old department refused to cancel the re-routed work order", system=cancel.system,
+                        legacy_id=cancel.legacy_id, reason=reason)
 
     def _failed(self, pending, exc):
         permanent = isinstance(exc, PermanentError)
@@ -102,6 +129,8 @@ class WorkOrdersService:
             with self.uow() as uow:  # another process may be on it (its own timer, or the event's redelivery)
                 if not links.take_lease(uow, pending.request.service_request_id, self._lease_seconds()):
                     continue
+                if links.hand_over(uow, pending.request.service_request_id):
+                    continue  # a re-route waited for a holder that died: the next round creates it there
             try:
                 legacy = self._find_or_create(pending)
             except TransientError:
@@ -112,8 +141,21 @@ class WorkOrdersService:
                 with self.uow() as uow:
                     links.mark_rejected(uow, pending.request.service_request_id, str(exc))
                 continue
+            self._confirm(pending, legacy)
+
+    @timer(interval=float(config.get("RESEND_SECONDS", 30)))
+    def retry_cancels(self):
+        """Cancels of re-routed work orders that got no answer, or whose process died before asking."""
+        with self.uow() as uow:
+            due = links.cancels_due(uow)
+        for cancel in due:
+            system = self.systems.get(cancel.system)
+            if system is not None and system.breaker.state == "open":
+                continue
             with self.uow() as uow:
-                links.confirm_created(uow, pending.request.service_request_id, legacy)
+                if not links.take_cancel(uow, cancel, self._lease_seconds()):
+                    continue
+            self._cancel_left_behind(cancel)
 
     @timer(interval=float(config.get("SYNC_SECONDS", 5)))
     def sync_status(self):
@@ -135,7 +177,12 @@ class WorkOrdersService:
         if parse is None:
             return _json(404, {"error": f"work-order system {system_name!r} sends no webhooks here"})
         try:
-            changes = parse(request.headers, request.get_data(), datetime.now(timezone.utc))
+            body = limited_body(request, MAX_WEBHOOK_BYTES)
+        except BodyTooLarge as refused:
+            log.warning("webhook refused", system=system_name, status=refused.status, reason=str(refused))
+            return _json(refused.status, {"error": str(refused)})
+        try:
+            changes = parse(request.headers, body, datetime.now(timezone.utc))
         except WebhookRejected as rejection:
             log.warning("webhook refused", system=system_name, status=rejection.http_status, reason=rejection.reason)
             return _json(rejection.http_status, {"error": rejection.reason})
@@ -149,7 +196,9 @@ class WorkOrdersService:
 
     @http("GET", "/health")
     def health(self, request):
-        return 200, {"Content-Type": "application/json"}, '{"status": "ok"}'
+        """200 "ok", or 503 with what the service waits for (its broker, its database)."""
+        status, body = self.uow.readiness.health()
+        return _json(status, body)
 
 
 def _json(status, body):

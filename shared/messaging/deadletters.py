@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from amqp.exceptions import ChannelError
 from kombu import Connection
 
 from shared.config import SERVICES
@@ -61,24 +62,38 @@ def list_dead_letters(queue_name, uri=None):
 
 
 def replay(queue_name, event_id=None, uri=None):
-    """Send dead letters (all, or one event) back to the work queue they failed in, with a fresh attempt count."""
-    replayed = 0
+    """Send dead letters (all, or one event) back to the work queue they failed in, with a fresh attempt count.
+
+    Each copy is published mandatory and confirmed before its dead letter is acked: a dead letter whose
+    work queue is gone (a renamed handler, a deleted queue) stays where it is. Returns (replayed, kept).
+    """
+    replayed, kept = 0, []
     with Connection(uri or amqp_uri(), transport_options={"confirm_publish": True}) as connection:
         channel, messages = fetch(connection, queue_name)
-        producer = connection.Producer()
         for message in messages:
             info = describe(message)
             if event_id and info["event_id"] != event_id:
                 continue
-            headers = {k: v for k, v in (message.headers or {}).items()
-                       if k.startswith("x-city311-original")}
-            producer.publish(message.body, exchange="", routing_key=info["queue"], headers=headers,
-                             content_type=message.content_type, content_encoding=message.content_encoding,
-                             delivery_mode=2)
+            try:
+                _republish(connection, message, info["queue"])
+            except ChannelError as exc:   # returned unroutable, or the broker refused it
+                kept.append(info)
+                print(f"kept {info['event_id'] or 'a message'} in {queue_name}: cannot deliver to "
+                      f"{info['queue']}: {exc}", file=sys.stderr)
+                continue
             channel.basic_ack(message.delivery_tag)
             replayed += 1
         channel.close()
-    return replayed
+    return replayed, len(kept)
+
+
+def _republish(connection, message, queue):
+    """Publish a copy to `queue` on a channel of its own (a returned message leaves its confirm behind)."""
+    with connection.channel() as channel:
+        headers = {k: v for k, v in (message.headers or {}).items() if k.startswith("x-city311-original")}
+        connection.Producer(channel).publish(
+            message.body, exchange="", routing_key=queue, headers=headers, mandatory=True, retry=False,
+            content_type=message.content_type, content_encoding=message.content_encoding, delivery_mode=2)
 
 
 def main(argv):
@@ -93,7 +108,8 @@ def main(argv):
     elif not args.service:
         parser.error("replay needs --service")
     else:
-        print(f"replayed {replay(f'{args.service}.dlq', args.event_id)} message(s)")
+        replayed, kept = replay(f"{args.service}.dlq", args.event_id)
+        print(f"replayed {replayed} message(s)" + (f", kept {kept} that no queue would take" if kept else ""))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,12 @@ would reach only the consumers already there. `make run` and the tests run
 this first:
 
     python -m shared.messaging.declare           # all services, AMQP_URI from their config
+    python -m shared.messaging.declare routing   # one service
+
+A work queue an earlier version declared with other arguments is migrated here, its messages
+kept (see shared/messaging/topology.py).
 """
+import argparse
 import importlib
 import sys
 
@@ -45,7 +50,18 @@ def declare_service(service_name):
 
 
 def main(argv):
-    for service_name in argv or SERVICES:
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.messaging.declare",
+        description="Declare the work, delay and dead-letter queues of each service (AMQP_URI from "
+                    "deploy/config/<service>.yaml and the environment), migrating queues an earlier "
+                    "version declared with other arguments.")
+    parser.add_argument("services", nargs="*", metavar="service",
+                        help=f"services to declare (default: all of {', '.join(SERVICES)})")
+    chosen = parser.parse_args(argv).services
+    unknown = sorted(set(chosen) - set(SERVICES))
+    if unknown:
+        parser.error(f"no such service: {', '.join(unknown)} (services: {', '.join(SERVICES)})")
+    for service_name in chosen or SERVICES:
         print(f"declared queues of {declare_service(service_name)} handlers of {service_name}")
 
 

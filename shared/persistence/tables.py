@@ -21,12 +21,30 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
+    # The request the event belongs to (the envelope's correlation_id): the relay keeps each one's events in order.
+    Column("correlation_id", String(64), nullable=True),
+    # Refused by the broker: not tried again before then.
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    # Refused OUTBOX_PARK_AFTER times: left for an operator (python -m shared.messaging.outbox).
+    Column("parked_at", DateTime(timezone=True), nullable=True),
 )
 Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.id)
+Index("ix_outbox_request_order", outbox.c.correlation_id, outbox.c.published_at, outbox.c.id)
 
 inbox = Table(
     "inbox", metadata,
     Column("consumer", String(160), primary_key=True),
     Column("event_id", String(36), primary_key=True),
     Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+# The crash-loop guard of the event consumers (shared/messaging/crash_guard.py): how many times a
+# redelivered event started a handler that never finished (its worker died). First deliveries and
+# finished handlers leave no row.
+delivery_starts = Table(
+    "delivery_starts", metadata,
+    Column("consumer", String(160), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("starts", Integer, nullable=False),
+    Column("last_started_at", DateTime(timezone=True), nullable=False),
 )

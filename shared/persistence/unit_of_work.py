@@ -60,7 +60,8 @@ class UnitOfWork:
         event = new_event(event_type, data, correlation_id, self.producer)
         self.session.execute(OUTBOX_INSERT, {
             "event_id": event["event_id"], "exchange": f"{self.producer}.events", "routing_key": event_type,
-            "payload": json.dumps(event), "created_at": _now(), "attempts": 0})
+            "payload": json.dumps(event), "created_at": _now(), "attempts": 0,
+            "correlation_id": event["correlation_id"]})
         self.published.append(event)
         return event
 

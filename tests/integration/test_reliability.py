@@ -69,7 +69,7 @@ def test_a_failing_handler_is_retried_then_dead_lettered_and_can_be_replayed(sys
     assert (dead["original_exchange"], dead["original_routing_key"]) == ("routing.events", "RequestRouted")
     assert dead["queue"] == INTAKE_ROUTED_QUEUE
 
-    assert replay(INTAKE_DLQ, event["event_id"], system.amqp_uri) == 1
+    assert replay(INTAKE_DLQ, event["event_id"], system.amqp_uri) == (1, 0)
     again = dead_letter(system, INTAKE_DLQ, lambda d: d["event_id"] == event["event_id"]
                         and d["failed_at"] != dead["failed_at"], "the replayed message dead-lettered again")
     assert again["attempts"] == 4

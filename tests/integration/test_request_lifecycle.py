@@ -3,6 +3,7 @@ import pytest
 import requests
 
 from tests.support.bus import BusTap
+from tests.support.service_tokens import staff_headers
 from tests.support.waiting import wait_until
 
 POTHOLE = {"api_key": "dev-web-key", "service_code": "POTHOLE", "lat": "33.7490", "long": "-84.3880",
@@ -79,16 +80,17 @@ def test_a_resident_who_says_it_was_not_fixed_is_on_the_follow_up_list_until_sta
     assert answered.status_code == 200 and "a 311 call-taker will look at the request again" in answered.text
 
     def listed():
-        return [f for f in system.get("routing", "/api/follow-ups").json()["follow_ups"]
+        return [f for f in system.get("routing", "/api/follow-ups", headers=staff_headers()).json()["follow_ups"]
                 if f["service_request_id"] == sid]
     [waiting] = wait_until(listed, 30, what="the request on routing's follow-up list")
     assert (waiting["comment"], waiting["department"], waiting["open"]) == ("The hole is back", "PW-STREETS", False)
 
-    done = system.post("routing", f"/api/requests/{sid}/followed-up",
-                       json={"staff": "ana", "reason": "filed a follow-up request"})
+    done = system.post("routing", f"/api/requests/{sid}/followed-up", headers=staff_headers(staff="ana"),
+                       json={"reason": "filed a follow-up request"})
     assert done.status_code == 200, done.text
     assert listed() == []
-    decision = system.get("routing", f"/api/requests/{sid}").json()
+    assert system.get("routing", "/api/follow-ups").status_code == 401     # the comment is for staff only
+    decision = system.get("routing", f"/api/requests/{sid}", headers=staff_headers()).json()
     assert (decision["followed_up_by"], decision["not_fixed_comment"]) == ("ana", "The hole is back")
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.workorders import links
-from services.workorders.models import WorkOrderLink
+from services.workorders.models import WorkOrderCancel, WorkOrderLink
 from tests.unit.services.conftest import event
 
 
@@ -68,11 +68,111 @@ def test_a_lease_left_by_a_dead_process_runs_out_and_the_resend_timer_takes_the_
         assert links.take_lease(uow, "26-0000777", 60) is False
 
 
-def test_a_reroute_waits_for_the_lease_too(workorders_db):
+def created_by_the_holder(uow_factory, legacy_id="WO-9", request_id="26-0000777"):
+    """The lease holder's create succeeded: it confirms, and hands over what arrived meanwhile."""
+    from services.workorders.adapters.base import LegacyWorkOrder
+    with uow_factory() as uow:
+        links.confirm_created(uow, request_id, LegacyWorkOrder(legacy_id, request_id, "OPEN"))
+        return links.hand_over(uow, request_id)
+
+
+def due_cancels(uow_factory):
+    with uow_factory() as uow:
+        return [(c.system, c.legacy_id) for c in links.cancels_due(uow)]
+
+
+def test_a_reroute_waits_for_the_lease_then_is_applied_when_the_create_confirms(workorders_db):
     now = datetime.now(timezone.utc)
     assert claim(workorders_db, routed(at=now)) is not None
     assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))) is None
-    assert link(workorders_db).work_order_system == "streets"
+    assert link(workorders_db).work_order_system == "streets"   # the create in Streets is still under way
+    assert created_by_the_holder(workorders_db) is True
+    moved = link(workorders_db)
+    assert (moved.work_order_system, moved.state, moved.legacy_id) == ("watershed", "pending", None)
+    with workorders_db() as uow:                          # the resend timer creates it in Watershed
+        assert [(p.system, p.request.service_request_id) for p in links.resendable(uow)] == [
+            ("watershed", "26-0000777")]
+    assert due_cancels(workorders_db) == [("streets", "WO-9")]   # and the one just made in Streets goes
+
+
+def test_a_reroute_waiting_for_a_create_that_failed_is_applied_instead_of_sending_the_request_to_triage(
+        workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))) is None
+    with workorders_db() as uow:
+        assert links.record_failure(uow, "26-0000777", "streets: refused", budget=4, permanent=True) is True
+        assert outbox_events_of(uow) == []                # no WorkOrderFailed for a department it left
+    assert (link(workorders_db).work_order_system, link(workorders_db).state) == ("watershed", "pending")
+    assert due_cancels(workorders_db) == []               # Streets never had a work order
+
+
+def test_a_routing_decision_older_than_the_waiting_reroute_is_ignored_and_a_newer_one_replaces_it(workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=2))) is None
+    assert claim(workorders_db, routed(system="solidwaste", at=now + timedelta(seconds=1))) is None  # late
+    assert created_by_the_holder(workorders_db) is True
+    assert link(workorders_db).work_order_system == "watershed"
+
+    assert claim(workorders_db, routed("26-0000778", at=now)) is not None
+    assert claim(workorders_db, routed("26-0000778", system="watershed", at=now + timedelta(seconds=1))) is None
+    assert claim(workorders_db, routed("26-0000778", at=now + timedelta(seconds=2))) is None   # back to Streets
+    assert created_by_the_holder(workorders_db, "WO-10", "26-0000778") is False
+    stayed = link(workorders_db, "26-0000778")
+    assert (stayed.work_order_system, stayed.state, stayed.legacy_id) == ("streets", "created", "WO-10")
+    assert due_cancels(workorders_db) == [("streets", "WO-9")]   # only the first request's
+
+
+def test_a_reroute_waiting_for_a_holder_that_died_is_applied_when_the_resend_timer_takes_the_lease(workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))) is None
+    with workorders_db() as uow:                          # the holder died; its lease ran out
+        uow.session.get(WorkOrderLink, "26-0000777").lease_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+    with workorders_db() as uow:
+        assert links.take_lease(uow, "26-0000777", 60) is True
+        assert links.hand_over(uow, "26-0000777") is True
+    with workorders_db() as uow:
+        assert [p.system for p in links.resendable(uow)] == ["watershed"]
+
+
+def test_a_reroute_records_the_cancel_of_the_old_work_order_with_the_routing_decision(workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    created_by_the_holder(workorders_db)
+    pending = claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1)), lease_seconds=60)
+    assert (pending.system, pending.previous.system, pending.previous.legacy_id) == ("watershed", "streets", "WO-9")
+    assert due_cancels(workorders_db) == []               # the handler that re-routed is cancelling it now
+    with workorders_db() as uow:                          # ... or it died: the cancel's lease runs out
+        uow.session.get(WorkOrderCancel, ("streets", "WO-9")).lease_until = now - timedelta(seconds=1)
+    assert due_cancels(workorders_db) == [("streets", "WO-9")]
+    with workorders_db() as uow:
+        assert links.take_cancel(uow, pending.previous, 60) is True
+    with workorders_db() as uow:
+        assert links.take_cancel(uow, pending.previous, 60) is False   # one process at a time
+    with workorders_db() as uow:
+        links.cancel_confirmed(uow, pending.previous)
+    assert due_cancels(workorders_db) == []
+    assert link(workorders_db).previous_legacy_id == "WO-9"
+
+
+def test_a_cancel_that_failed_is_due_again_and_one_the_system_refused_is_recorded_and_not_retried(workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    created_by_the_holder(workorders_db)
+    previous = claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))).previous
+    with workorders_db() as uow:
+        links.cancel_failed(uow, previous, "streets: no answer within 10s")
+    assert due_cancels(workorders_db) == [("streets", "WO-9")]
+    with workorders_db() as uow:
+        assert links.take_cancel(uow, previous, 60) is True
+        links.cancel_refused(uow, previous, "streets: Work order WO-9 is COMPLETE and can no longer be cancelled")
+    assert due_cancels(workorders_db) == []
+    with workorders_db() as uow:
+        refused = uow.session.get(WorkOrderCancel, ("streets", "WO-9"))
+        assert (refused.attempts, refused.cancelled_at) == (2, None)
+        assert refused.refusal.endswith("can no longer be cancelled")
 
 
 def _race(workorders_db, action, contenders=2):

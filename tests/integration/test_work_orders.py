@@ -11,6 +11,7 @@ import requests
 from tests.integration.test_request_lifecycle import legacy_orders, public_record, somewhere_new
 from services.workorders.adapters import WorkOrderRequest, build_client
 from tests.support.bus import BusTap
+from tests.support.service_tokens import staff_headers
 from tests.support.waiting import wait_until
 
 REQUESTS = {
@@ -89,7 +90,7 @@ def test_a_system_down_past_the_retry_budget_sends_to_triage_then_catches_up(sys
                    what="the request in triage, visibly")
         # Back up: the resend loop looks it up, then creates it, once.
         closes_with_one_work_order(system, "watershed", sid, timeout=120)
-    triage = system.get("routing", "/api/triage").json()["triage"]
+    triage = system.get("routing", "/api/triage", headers=staff_headers()).json()["triage"]
     assert sid not in [t["service_request_id"] for t in triage]
 
 

@@ -19,7 +19,10 @@ from services.intake.web.gazetteer import Gazetteer
 from services.intake.web.i18n import load_catalogs
 from services.intake.web.settings import web_settings
 from shared.config import project_path
+from shared.internal_api import ServiceTokens
 from shared.persistence.engine import make_engine
+from shared.persistence.provider import database_address
+from shared.readiness import DATABASE, readiness_of
 
 log = structlog.get_logger("city311.intake.web")
 HERE = Path(__file__).resolve().parent
@@ -36,6 +39,7 @@ class Site:
     csrf: CsrfTokens
     session_policy: staff.SessionPolicy
     sample_data: bool
+    service_tokens: ServiceTokens     # intake's side of the other services' internal APIs
 
 
 def load_site(settings_source, jurisdiction_dir):
@@ -52,7 +56,8 @@ def load_site(settings_source, jurisdiction_dir):
                 departments=[(d["code"], d["name"]) for d in departments],
                 csrf=CsrfTokens(settings.secret_key),
                 session_policy=staff.SessionPolicy(settings.session_idle_minutes, settings.session_absolute_hours),
-                sample_data=bool(jurisdiction.get("sample_data")))
+                sample_data=bool(jurisdiction.get("sample_data")),
+                service_tokens=ServiceTokens(settings.service_secret, "intake"))
 
 
 def seed_database(database_url, jurisdiction_dir):
@@ -81,14 +86,26 @@ def _is_sample(folder):
 
 
 class WebSiteProvider(DependencyProvider):
-    """Injects the Site; at start-up loads the knowledge base and staff accounts into the database."""
+    """Injects the Site; at start-up loads the knowledge base and staff accounts into the database.
+
+    It loads them once the database answers (the service waits for it, shared/readiness.py);
+    /health says "waiting" until they are loaded.
+    """
 
     def setup(self):
         self.folder = project_path(config["JURISDICTION_DIR"])
         self.site = load_site(config, self.folder)
+        self.readiness = readiness_of(self.container)
+        self.readiness.waiting("web-site", "database", database_address(config["DATABASE_URL"]),
+                               "knowledge base and staff accounts not loaded yet")
 
     def start(self):
+        self.container.spawn_managed_thread(self._seed_when_the_database_answers, identifier="seed-database")
+
+    def _seed_when_the_database_answers(self):
+        self.readiness.wait_until_ready(DATABASE)
         seed_database(config["DATABASE_URL"], self.folder)
+        self.readiness.ready("web-site")
 
     def get_dependency(self, worker_ctx):
         return self.site

@@ -63,6 +63,10 @@ class TransientError(WorkOrderSystemError):
     """
 
 
+class NoAnswer(TransientError):
+    """The system took the request and did not answer in time: it may still take effect, later."""
+
+
 class PermanentError(WorkOrderSystemError):
     """The system refused the request (business rule, bad data); retrying the same request fails again."""
 

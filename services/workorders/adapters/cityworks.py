@@ -10,6 +10,7 @@ from .base import LegacyWorkOrder, StatusChange, TransientError, WorkOrderReques
 from .cityworks_session import CityworksSession
 from .cursors import read_time, write_cursor
 from .http_transport import HttpTransport
+from .settling import Settling
 from .vocabulary import SystemVocabulary
 
 log = logging.getLogger(__name__)
@@ -21,19 +22,21 @@ def from_config(system: str, config: dict) -> "CityworksClient":
     return CityworksClient(system, CityworksSession(system, transport, config["username"], config["password"]),
                            SystemVocabulary.from_config(system, config),
                            overlap=timedelta(seconds=float(config["overlap_seconds"])),
-                           lookback=timedelta(seconds=float(config["initial_lookback_seconds"])))
+                           lookback=timedelta(seconds=float(config["initial_lookback_seconds"])),
+                           settling=Settling.from_config(config))
 
 
 class CityworksClient:
     """WorkOrderSystemClient for a Cityworks-style system."""
 
     def __init__(self, name: str, session: CityworksSession, vocabulary: SystemVocabulary,
-                 overlap: timedelta, lookback: timedelta):
+                 overlap: timedelta, lookback: timedelta, settling: Settling = Settling()):
         self.name = name
         self._session = session
         self._vocabulary = vocabulary
         self._overlap = overlap
         self._lookback = lookback
+        self._settling = settling
 
     def find_by_reference(self, external_reference: str) -> LegacyWorkOrder | None:
         """Search by OtherSystemId, then read the oldest match."""
@@ -45,12 +48,13 @@ class CityworksClient:
         return self._work_order(self._session.call("WorkOrder/ById", {"WorkOrderId": ids[0]})) if ids else None
 
     def create(self, request: WorkOrderRequest) -> LegacyWorkOrder:
-        """WorkOrder/Create with OtherSystemId = our tracking id."""
+        """WorkOrder/Create with OtherSystemId = our tracking id; without an answer, waits for it to settle."""
         data = {"OtherSystemId": request.service_request_id,
                 "WOTemplateId": self._vocabulary.category_for(request.service_code),
                 "Priority": self._vocabulary.priority_for(request.priority), "Description": request.description,
                 "Address": request.address, "X": request.long, "Y": request.lat}
-        return self._work_order(self._session.call("WorkOrder/Create", data))
+        return self._settling.create(lambda: self._work_order(self._session.call("WorkOrder/Create", data)),
+                                     lambda: self.find_by_reference(request.service_request_id))
 
     def cancel(self, legacy_id: str, reason: str) -> bool:
         """WorkOrder/Cancel; PermanentError if the system refuses (e.g. already complete)."""

@@ -1,7 +1,7 @@
 """HTTP for the adapters: timeouts on every call, and transport failures as TransientError."""
 import requests
 
-from .base import TransientError
+from .base import NoAnswer, TransientError
 
 RETRYABLE_STATUS = {408, 429, 502, 503, 504}
 
@@ -28,8 +28,10 @@ class HttpTransport:
         url = f"{self._base_url}{path}"
         try:
             response = self._session.request(method, url, timeout=self._timeout, **kwargs)
-        except requests.Timeout:
-            raise TransientError(self._system, f"no answer from {url} within {self._timeout}s") from None
+        except requests.ConnectTimeout:
+            raise TransientError(self._system, f"cannot reach {url} within {self._timeout}s") from None
+        except requests.Timeout:  # sent, and no answer: it may still be carried out
+            raise NoAnswer(self._system, f"no answer from {url} within {self._timeout}s") from None
         except requests.RequestException as error:
             raise TransientError(self._system, f"cannot reach {url}: {type(error).__name__}") from None
         if response.status_code in RETRYABLE_STATUS:

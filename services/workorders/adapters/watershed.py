@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from .base import LegacyWorkOrder, StatusChange, TransientError, WorkOrderRequest
 from .cursors import read_time, write_cursor
 from .http_transport import HttpTransport
+from .settling import Settling
 from .soap_messages import WMS, build_envelope, child_text, operation, read_reply, wms
 from .vocabulary import SystemVocabulary
 
@@ -26,7 +27,8 @@ def from_config(system: str, config: dict) -> "WatershedSoapClient":
         system, HttpTransport(system, config["url"], float(config["timeout_seconds"])), config["service_path"],
         (config["username"], config["password"]), SystemVocabulary.from_config(system, config),
         frozenset(config.get("transient_fault_codes", [])), overlap=seconds("overlap_seconds"),
-        initial_lookback=seconds("initial_lookback_seconds"), max_window=seconds("max_window_seconds"))
+        initial_lookback=seconds("initial_lookback_seconds"), max_window=seconds("max_window_seconds"),
+        settling=Settling.from_config(config))
 
 
 class WatershedSoapClient:
@@ -34,7 +36,8 @@ class WatershedSoapClient:
 
     def __init__(self, name: str, transport: HttpTransport, service_path: str, credentials: tuple[str, str],
                  vocabulary: SystemVocabulary, transient_codes: frozenset[str],
-                 overlap: timedelta, initial_lookback: timedelta, max_window: timedelta):
+                 overlap: timedelta, initial_lookback: timedelta, max_window: timedelta,
+                 settling: Settling = Settling()):
         self.name = name
         self._transport = transport
         self._path = service_path
@@ -42,6 +45,7 @@ class WatershedSoapClient:
         self._vocabulary = vocabulary
         self._transient_codes = transient_codes
         self._overlap, self._lookback, self._max_window = overlap, initial_lookback, max_window
+        self._settling = settling
 
     def find_by_reference(self, external_reference: str) -> LegacyWorkOrder | None:
         """FindByExternalRef; the oldest match when there are several."""
@@ -51,14 +55,15 @@ class WatershedSoapClient:
         return found[0] if found else None
 
     def create(self, request: WorkOrderRequest) -> LegacyWorkOrder:
-        """CreateWorkOrder with ExternalRef = our tracking id."""
+        """CreateWorkOrder with ExternalRef = our tracking id; without an answer, waits for it to settle."""
         location = {"Address": request.address, "Latitude": request.lat, "Longitude": request.long}
-        created = self._batch(operation("CreateWorkOrder", {
+        create = operation("CreateWorkOrder", {
             "ExternalRef": request.service_request_id,
             "AssetCategory": self._vocabulary.category_for(request.service_code),
             "Description": request.description, "Priority": self._vocabulary.priority_for(request.priority),
-            "Location": location}))
-        return self._only(created)
+            "Location": location})
+        return self._settling.create(lambda: self._only(self._batch(create)),
+                                     lambda: self.find_by_reference(request.service_request_id))
 
     def cancel(self, legacy_id: str, reason: str) -> bool:
         """CancelWorkOrder; PermanentError (Client fault) when the system refuses."""

@@ -10,8 +10,8 @@ from services.workorders.adapters import TransientError, build_client
 from tests.integration.legacy.department_systems import (SERVICE_CODES, client_settings, own_backend,
                                                          simulator_arguments)
 
-NO_FAULTS = {"slow_ms": 0, "error_rate": 0.0, "malformed_rate": 0.0, "duplicate_status": False,
-             "out_of_order_status": False, "down_for_seconds": 0.0}
+NO_FAULTS = {"slow_ms": 0, "write_delay_ms": 0, "error_rate": 0.0, "malformed_rate": 0.0, "duplicate_status": False,
+             "out_of_order_status": False, "down_for_seconds": 0.0, "writes_in_flight": 0}
 
 
 @pytest.fixture(scope="module", params=sorted(SERVICE_CODES))

@@ -5,6 +5,7 @@ import pytest
 import requests
 
 from services.workorders.adapters import PermanentError, TransientError, build_client
+from services.workorders.adapters.base import NoAnswer
 from services.workorders.adapters.soap_messages import SOAP, WMS, build_envelope, operation, wms
 
 SERVICE_PATH = "/WorkOrderService.asmx"
@@ -17,7 +18,8 @@ def simulator(launch_simulator):
 
 @pytest.fixture
 def client(simulator):
-    return build_client("watershed", {"url": simulator.url, "timeout_seconds": 1, "overlap_seconds": 60})
+    return build_client("watershed", {"url": simulator.url, "timeout_seconds": 1, "overlap_seconds": 60,
+                                   "settle_seconds": 2})
 
 
 def post_envelope(simulator, action: str, payload: ET.Element, password: str = "city311-dev"):
@@ -105,3 +107,31 @@ def test_each_fault_is_a_transient_error(simulator, client, new_request, fault, 
                   "fetch": lambda: client.fetch_changes(None)}
     with pytest.raises(TransientError):
         operations[call]()
+
+
+def settling_client(simulator, seconds):
+    return build_client("watershed", {"url": simulator.url, "timeout_seconds": 1, "settle_seconds": seconds})
+
+
+def test_a_create_committed_after_our_timeout_is_found_while_the_system_settles_not_created_twice(
+        simulator, new_request):
+    request = new_request("WATER_LEAK")
+    client = settling_client(simulator, seconds=8)
+    client.find_by_reference("SR-warm-up")  # logged in before the fault, so the fault holds the create itself
+    simulator.faults(write_delay_ms=2500)  # longer than the client's 1 s timeout
+    created = client.create(request)
+    assert created.external_reference == request.service_request_id
+    assert [o["legacy_id"] for o in simulator.workorders(request.service_request_id)] == [created.legacy_id]
+    assert client.find_by_reference(request.service_request_id) == created
+
+
+def test_a_create_that_has_not_settled_within_the_settle_time_is_reported_as_no_answer_and_lands_once(
+        simulator, new_request, wait_for):
+    request = new_request("WATER_LEAK")
+    client = settling_client(simulator, seconds=0.5)
+    client.find_by_reference("SR-warm-up")
+    simulator.faults(write_delay_ms=3000)
+    with pytest.raises(NoAnswer):  # the caller's retry looks it up again before creating
+        client.create(request)
+    wait_for(lambda: simulator.admin("GET", "/admin/faults")["writes_in_flight"] == 0, 10)
+    assert len(simulator.workorders(request.service_request_id)) == 1

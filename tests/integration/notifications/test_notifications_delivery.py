@@ -113,6 +113,14 @@ def test_permanent_rejections_fail_visibly_and_others_go_on(stack):
     assert servers.mails("gone@example.org") == [] and servers.texts("+14045550103") == []
 
 
+def confirm_by_mail(servers, address):
+    """Follow the link of the confirmation mailed to `address` and press its button, as its owner would."""
+    [asked] = [m for m in servers.wait_mails(address) if "/follow/confirm/" in m["text"]]
+    link = next(word for word in asked["text"].split() if "/follow/confirm/" in word)
+    assert requests.get(link, timeout=10).status_code == 200
+    assert requests.post(link, timeout=10).status_code == 200
+
+
 def test_stop_by_text_is_honoured(stack):
     service, servers, _ = stack
     sid = new_id()
@@ -123,8 +131,9 @@ def test_stop_by_text_is_honoured(stack):
     assert answer.json() == {"delivered": True, "webhook_status": 200}
     requests.post(service.url("/api/follow"), json={"service_request_id": sid, "email": "witness@example.org"},
                   timeout=10).raise_for_status()
+    confirm_by_mail(servers, "witness@example.org")
     service.status(sid, "routed")
-    servers.wait_mails("witness@example.org", 2)          # the confirmation, then the routed news
+    servers.wait_mails("witness@example.org", 3)          # the link to confirm, "you follow", the routed news
     wait_until(lambda: all(n["status"] in ("sent", "cancelled") for n in service.notifications(sid)), 10,
                what="nothing left to send")
     assert len(servers.texts("+14045550104")) == 1
@@ -155,11 +164,13 @@ def test_anyone_can_follow_and_unfollow_with_the_signed_link(stack):
     service.status(sid, "received")
     follow = lambda: requests.post(service.url("/api/follow"), timeout=10,
                                    json={"service_request_id": sid, "email": "curious@example.org", "language": "es"})
-    wait_until(lambda: follow().status_code == 201, 20, what="the request to be known, then followed")
-    [confirmation] = servers.wait_mails("curious@example.org")
-    assert confirmation["subject"] == f"Usted sigue la solicitud {sid}"
+    wait_until(lambda: follow().status_code == 202, 20, what="the request to be known, then asked to follow")
+    assert servers.wait_mails("curious@example.org")[0]["subject"] == f"Confirme: seguir la solicitud {sid}"
+    confirm_by_mail(servers, "curious@example.org")
+    confirmation = next(m for m in servers.wait_mails("curious@example.org", 2)
+                        if m["subject"] == f"Usted sigue la solicitud {sid}")
     service.status(sid, "routed")
-    servers.wait_mails("curious@example.org", 2)
+    servers.wait_mails("curious@example.org", 3)
     link = confirmation["headers"]["List-Unsubscribe"].strip("<>")
     page = requests.get(link, timeout=10)
     assert page.status_code == 200 and 'lang="es"' in page.text and "<form" in page.text
@@ -167,7 +178,7 @@ def test_anyone_can_follow_and_unfollow_with_the_signed_link(stack):
     service.contact(sid, email="reporter@example.org")     # a witness that the next news went out
     service.status(sid, "in_progress")
     servers.wait_mails("reporter@example.org", 3)          # it catches up on received and routed first
-    assert len(servers.mails("curious@example.org")) == 2
+    assert len(servers.mails("curious@example.org")) == 3
     form = requests.get(service.url(f"/follow?request={sid}"), timeout=10)
     assert form.status_code == 200 and f'value="{sid}"' in form.text
 

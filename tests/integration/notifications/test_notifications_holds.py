@@ -4,7 +4,7 @@ Quiet hours are set to a window around the current local time, so nothing waits 
 """
 import shutil
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from services.notifications.settings import DEFAULT_TEMPLATES
@@ -15,12 +15,20 @@ BACKENDS = ["sqlite"]                        # policies do not depend on the dat
 
 
 def SERVICE_ENV(workdir):
-    now = datetime.now(CITY_ZONE)
-    window = f"{(now - timedelta(hours=1)):%H:%M}-{(now + timedelta(hours=2)):%H:%M}"
+    window = quiet_window_around_now()
     templates = workdir / "templates"
     shutil.copytree(DEFAULT_TEMPLATES, templates)
     (templates / "en" / "work_started.txt").write_text("{% set subject %}{{ crew_name }}{% endset %}")
     return {"QUIET_HOURS": window, "NOTIFY_RATE_LIMIT_MAX": "2", "NOTIFICATIONS_TEMPLATES_DIR": str(templates)}
+
+
+def quiet_window_around_now():
+    """Local quiet hours from an hour ago to three hours ahead, counted in real time: the service reads the end as
+    a wall-clock time, which the night the clocks go back comes first an hour earlier (and the night they spring
+    forward, two wall-clock hours ahead are only one hour away). Texts held now are released over an hour later."""
+    now = datetime.now(timezone.utc)
+    start, end = ((now + timedelta(hours=hours)).astimezone(CITY_ZONE) for hours in (-1, 3))
+    return f"{start:%H:%M}-{end:%H:%M}"
 
 
 def new_id():

@@ -42,7 +42,8 @@ def test_detail_written_by_the_adapter_reads_back_in_the_simulator(reference, la
         return  # a blank required field is the simulator's E04, checked below
     record_type, decoded = SIMULATOR_LAYOUTS["workorder"].decode(line)
     assert record_type == "D"
-    assert decoded == {**values, "description": description.strip()}
+    # the record holds one line: the adapter writes runs of spaces (and line breaks) as one space
+    assert decoded == {**values, "description": " ".join(description.split())}
 
 
 @given(reference=references, resolution=st.sampled_from([None, "CLT", "REM"]))
