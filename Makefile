@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::Warning:nameko.extensions
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench install migrate broker clean
+.PHONY: run status test bench chaos chaos-subset install migrate broker clean
 
 NPM_STAMP := services/metrics/web/node_modules/.installed-$(shell sha1sum services/metrics/web/package-lock.json | cut -c1-12)
 
@@ -35,15 +35,29 @@ migrate: install
 	@mkdir -p var/db
 	@$(PY) -m shared.persistence.migrations
 
+# Every process of deploy/Procfile under supervisord in the foreground: one that dies is restarted with
+# back-off, the others keep serving; Ctrl-C (or SIGTERM) stops them all. Output: var/log/<name>.log;
+# while it runs: .venv/bin/supervisorctl -c var/run/supervisord.conf status (or `make status`).
 run: install migrate broker
 	@$(PY) -m shared.messaging.declare
-	@RABBITMQCTL="$${RABBITMQCTL:-$$($(PY) -m shared.messaging.broker ctl)}" exec $(VENV)/bin/honcho --procfile deploy/Procfile --app-root . start
+	@RABBITMQCTL="$${RABBITMQCTL:-$$($(PY) -m shared.messaging.broker ctl)}" exec $(PY) -m shared.supervision run deploy/Procfile --run-dir var/run --log-dir var/log
+
+status:
+	@$(VENV)/bin/supervisorctl -c var/run/supervisord.conf status
 
 test: install broker
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install migrate broker
 	@$(PY) -m bench.run $(BENCH_ARGS)
+
+# The fault table (tests/reliability/chaos): its own broker node, PostgreSQL server and system; see --help.
+chaos: install broker
+	@$(PY) -m tests.reliability.chaos $(CHAOS_ARGS)
+
+# One row per kind of fault at small load, as pytest tests (about 10 minutes).
+chaos-subset: install broker
+	@$(PY) -m pytest -m chaos tests/reliability/test_chaos_subset.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf var/db var/legacy var/run

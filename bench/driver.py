@@ -60,6 +60,10 @@ class LoadDriver:
                 on_tick()
         return Window(phase, rate, started, ends)
 
+    def send_now(self, entry):
+        """Send one contact the caller opened in the ledger, in the caller's thread (one of its own among the load)."""
+        self._send(entry)
+
     def finish(self, timeout):
         """Wait (bounded) until every submission has its answer; the ones still open."""
         deadline = time.monotonic() + timeout

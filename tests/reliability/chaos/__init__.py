@@ -1,0 +1,1 @@
+"""`make chaos`: the fault table (run: python -m tests.reliability.chaos --help)."""
