@@ -36,13 +36,14 @@ def _app(environ, start_response):
         body = [{"service_request_id": i, "status": PUBLIC[i][0], "status_notes": PUBLIC[i][1]} for i in ids]
     elif path == "api/messages" and system == "mailcatcher":
         # <m1> twice: one delivery sent again after an ambiguous SMTP answer (a receiver collapses it);
-        # <m2> and <m3>: the same message sent as two deliveries (a duplicate)
+        # <m2> and <m3>: two deliveries that read the same (work started twice, around a hold)
         mail = {"to": ["a@example.org"], "subject": "Received", "text": "We have your request r-once."}
         update = {"to": ["a@example.org"], "subject": "Update", "text": "r-once is in progress."}
         body = {"messages": [dict(mail, headers={"Message-ID": "<m1>"}), dict(mail, headers={"Message-ID": "<m1>"}),
                              dict(update, headers={"Message-ID": "<m2>"}), dict(update, headers={"Message-ID": "<m3>"})]}
     elif path == "api/messages":
-        body = {"messages": [{"to": "+14042000001", "body": "Received", "reference": "n1"}]}
+        body = {"messages": [{"to": "+14042000001", "body": "Received", "reference": "n1"},
+                             {"to": "+14042000001", "body": "Received", "reference": "n1"}]}
     elif path == "api/summary":
         body = {"requests_created": 6, "information_contacts": 0, "requests_closed": 1}
     else:
@@ -80,6 +81,6 @@ def test_each_broken_invariant_is_found_and_the_right_requests_named():
     assert [line.split(":")[0] for line in findings.lost] == ["r-routed-nowhere"]
     assert findings.misplaced == ["r-stayed: routed to watershed, work order in streets"]
     assert findings.stage_regressions == ["r-moved: closed, showing 'Work order created; waiting for a crew.'"]
-    assert findings.notifications_repeated == ["email to a@example.org (Update) sent as 2 messages"]
+    assert findings.notifications_repeated == ["text to +14042000001 (n1) sent 2 times"]
     assert findings.unnotified == ["r-twice: no mail to nobody@example.org"]
     assert findings.metrics_mismatch == {"requests_closed": {"metrics": 1, "intake": 2}}
