@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from unittest import mock
 
 import pytest
-import requests
 import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
@@ -25,6 +24,7 @@ from shared.persistence.engine import make_engine
 from shared.persistence.unit_of_work import UnitOfWork
 from tests.integration.conftest import BACKENDS, _require
 from tests.integration.test_request_lifecycle import legacy_orders, somewhere_new
+from tests.integration.test_work_orders_more_systems import admin
 from tests.support.broker import isolated_vhost
 from tests.support.bus import BusTap
 from tests.support.databases import database_urls
@@ -76,12 +76,6 @@ def clear_faults(system):
     for name in SYSTEMS:
         admin(system, name, "/admin/faults", clear=True)
         admin(system, name, "/admin/crew", paused=False)
-
-
-def admin(system, legacy, path, **body):
-    response = requests.post(system.url(legacy, path), json=body, timeout=10)
-    response.raise_for_status()
-    return response.json()
 
 
 def file_for(system, legacy):
