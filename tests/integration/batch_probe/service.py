@@ -3,6 +3,8 @@
 It records each event it applies with the size of the batch that applied it. An event whose description is
 "slow" holds its worker for a while (so the next events queue up behind it); "poison" makes the handler raise.
 """
+import json
+
 import eventlet
 from nameko.web.handlers import http
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
@@ -37,4 +39,6 @@ class BatchProbe:
 
     @http("GET", "/health")
     def health(self, request):
-        return 200, "ok"
+        # ready only once the handler consumes: the tests publish on this answer, into a queue it declares
+        status, body = self.uow.readiness.health()
+        return status, json.dumps(body)

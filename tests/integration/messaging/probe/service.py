@@ -6,6 +6,7 @@ meanwhile (as a CPU-bound handler or a driver that does not yield would); "fail"
 at once (os._exit, as a killed worker would); anything else is applied. Each handler run first touches
 `<HOLD_DIR>/started-<service_request_id>` so a test can see that it started.
 """
+import json
 import os
 from pathlib import Path
 
@@ -47,4 +48,6 @@ class MessagingProbe:
 
     @http("GET", "/health")
     def health(self, request):
-        return 200, "ok"
+        # ready only once the handler consumes: the tests publish on this answer, into a queue it declares
+        status, body = self.uow.readiness.health()
+        return status, json.dumps(body)
