@@ -22,10 +22,13 @@ system until it confirms or refuses, whoever dies in between.
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import structlog
 from sqlalchemy import or_, select, update
 
 from services.workorders.adapters.base import LegacyWorkOrder, WorkOrderRequest
 from services.workorders.models import AppliedUpdate, SyncCursor, WorkOrderCancel, WorkOrderLink
+
+log = structlog.get_logger("city311.workorders")
 
 REQUEST_FIELDS = ("service_request_id", "service_code", "description", "address", "lat", "long", "priority")
 
@@ -182,17 +185,32 @@ def _reroute(uow, link, system, request, routed_at, cancel_lease_seconds):
 def _leave_behind(uow, link, lease_seconds):
     """Record the cancel of the link's work order, leased to the caller when it cancels it now."""
     lease = _now() + timedelta(seconds=lease_seconds) if lease_seconds else None
+    return _record_cancel(uow, link.service_request_id, link.work_order_system, link.legacy_id, lease)
+
+
+def _record_cancel(uow, service_request_id, system, legacy_id, lease_until=None):
+    """A work order to cancel in `system`: asked now by the lease holder, else by the cancel timer."""
     uow.session.merge(WorkOrderCancel(
-        work_order_system=link.work_order_system, legacy_id=link.legacy_id,
-        service_request_id=link.service_request_id, attempts=0, last_error=None, cancelled_at=None, refusal=None,
-        lease_until=lease, requested_at=_now(), updated_at=_now()))
-    return Cancel(link.service_request_id, link.work_order_system, link.legacy_id)
+        work_order_system=system, legacy_id=legacy_id, service_request_id=service_request_id, attempts=0,
+        last_error=None, cancelled_at=None, refusal=None, lease_until=lease_until, requested_at=_now(),
+        updated_at=_now()))
+    return Cancel(service_request_id, system, legacy_id)
 
 
-def confirm_created(uow, service_request_id, legacy):
-    """The legacy system has the work order: link it and tell everyone, once."""
+def confirm_created(uow, service_request_id, legacy, system, replace=False):
+    """`system` made the work order: link it and tell everyone, once.
+
+    A create can outlive its lease when the system answers slower than its timeouts promise: the resend
+    timer, or a re-route, then took the request over. The work order such a create made is not linked
+    if the request has meanwhile left `system`, or another work order was linked first: it is recorded
+    for cancelling there instead (never announced), so the request keeps exactly one. `replace` re-links
+    a created request to `legacy` (reconcile's repair of a mismatch).
+    """
     link = locked(uow, service_request_id)
     if link.state == "created" and link.legacy_id == legacy.legacy_id:
+        return
+    if link.work_order_system != system or (link.state == "created" and not replace):
+        _outlived_lease(uow, link, system, legacy)
         return
     link.state, link.legacy_id, link.legacy_status = "created", legacy.legacy_id, legacy.legacy_status
     link.failure_permanent, link.updated_at, link.lease_until = False, _now(), None
@@ -200,6 +218,14 @@ def confirm_created(uow, service_request_id, legacy):
         "service_request_id": link.service_request_id, "work_order_system": link.work_order_system,
         "legacy_id": legacy.legacy_id, "created_at": link.updated_at.isoformat()},
         correlation_id=link.service_request_id)
+
+
+def _outlived_lease(uow, link, system, legacy):
+    log.warning("a create outlived its lease and made a second work order; it is cancelled "
+                "(LEASE_SECONDS should exceed the department system's timeouts)",
+                service_request_id=link.service_request_id, system=system, legacy_id=legacy.legacy_id,
+                linked_system=link.work_order_system, linked_legacy_id=link.legacy_id)
+    _record_cancel(uow, link.service_request_id, system, legacy.legacy_id)
 
 
 def merge_target(uow, parent_request_id):
@@ -321,7 +347,7 @@ def apply_change(uow, system, change):
         # died between the create and the commit, or the create's answer was lost): it is ours; adopt it
         # now, or this change would be dropped and the cursor move past it for good.
         confirm_created(uow, link.service_request_id, LegacyWorkOrder(change.legacy_id, change.external_reference,
-                                                                      change.legacy_status))
+                                                                      change.legacy_status), system)
     if link.legacy_id != change.legacy_id or _superseded(link, change):
         return  # a work order left behind by a re-route, or older than what we have
     link.status, link.legacy_status = change.status, change.legacy_status

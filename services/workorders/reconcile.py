@@ -48,7 +48,8 @@ def compare(link, found):
 def repair(uow, link, kind, found):
     """Mend one drift; returns True when something changed."""
     if kind in ("unlinked", "legacy_id_mismatch"):
-        links.confirm_created(uow, link.service_request_id, found)
+        links.confirm_created(uow, link.service_request_id, found, link.work_order_system,
+                              replace=kind == "legacy_id_mismatch")
         return True
     if kind == "missing_in_legacy":   # hand it to the resend loop, which looks up before creating
         stored = links.locked(uow, link.service_request_id)

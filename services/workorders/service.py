@@ -49,7 +49,7 @@ class WorkOrdersService:
     def _confirm(self, pending, legacy):
         """Record the work order, and apply a re-route that came while we held the lease."""
         with self.uow() as uow:
-            links.confirm_created(uow, pending.request.service_request_id, legacy)
+            links.confirm_created(uow, pending.request.service_request_id, legacy, pending.system)
             links.hand_over(uow, pending.request.service_request_id)
 
     @staticmethod

@@ -72,7 +72,7 @@ def created_by_the_holder(uow_factory, legacy_id="WO-9", request_id="26-0000777"
     """The lease holder's create succeeded: it confirms, and hands over what arrived meanwhile."""
     from services.workorders.adapters.base import LegacyWorkOrder
     with uow_factory() as uow:
-        links.confirm_created(uow, request_id, LegacyWorkOrder(legacy_id, request_id, "OPEN"))
+        links.confirm_created(uow, request_id, LegacyWorkOrder(legacy_id, request_id, "OPEN"), "streets")
         return links.hand_over(uow, request_id)
 
 
@@ -288,7 +288,7 @@ def _one_work_order_created_event(workorders_db, first_step, second_step):
 
 def _confirm(uow):
     from services.workorders.adapters.base import LegacyWorkOrder
-    links.confirm_created(uow, "26-0000777", LegacyWorkOrder("WO-9", "26-0000777", "OPEN"))
+    links.confirm_created(uow, "26-0000777", LegacyWorkOrder("WO-9", "26-0000777", "OPEN"), "streets")
 
 
 def _poll(uow):
@@ -308,3 +308,48 @@ def test_the_status_poll_adopting_while_the_create_confirms_publishes_it_once(wo
 def test_two_confirmations_of_one_create_at_once_publish_it_once(workorders_db):
     """The create and the resend timer (a lease that ran out under load) both found the work order."""
     _one_work_order_created_event(workorders_db, _confirm, _confirm)
+
+
+def _lease_runs_out(workorders_db, request_id="26-0000777"):
+    with workorders_db() as uow:    # the legacy call outlived the lease (a system slower than its timeouts say)
+        uow.session.get(WorkOrderLink, request_id).lease_until = datetime.now(timezone.utc) - timedelta(seconds=1)
+
+
+def _confirmed(workorders_db, legacy_id, system="streets", request_id="26-0000777"):
+    from services.workorders.adapters.base import LegacyWorkOrder
+    with workorders_db() as uow:
+        links.confirm_created(uow, request_id, LegacyWorkOrder(legacy_id, request_id, "OPEN"), system)
+
+
+def test_a_create_that_outlived_its_lease_while_the_resend_made_the_work_order_is_cancelled_not_linked(
+        workorders_db):
+    """The slow create and the resend timer that took over its lease each made a work order: the first to
+    confirm keeps the link; the other's work order is cancelled, never announced (found by the chaos table)."""
+    assert claim(workorders_db, routed()) is not None
+    _lease_runs_out(workorders_db)
+    with workorders_db() as uow:
+        assert links.take_lease(uow, "26-0000777", 60) is True     # the resend timer: looks up, finds none yet
+    _confirmed(workorders_db, "WO-10")                             # ... creates and confirms first
+    _confirmed(workorders_db, "WO-9")                              # the slow create comes back
+    kept = link(workorders_db)
+    assert (kept.state, kept.legacy_id) == ("created", "WO-10")
+    with workorders_db() as uow:
+        assert [e["data"]["legacy_id"] for e in outbox_events_of(uow)
+                if e["event_type"] == "WorkOrderCreated"] == ["WO-10"]
+    assert due_cancels(workorders_db) == [("streets", "WO-9")]
+
+
+def test_a_create_that_outlived_its_lease_while_staff_rerouted_is_cancelled_in_the_old_system(workorders_db):
+    """The re-route took the lease that ran out, so nothing waited for the slow create: its work order,
+    made in the department the request has left, is cancelled there (found by the chaos table)."""
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    _lease_runs_out(workorders_db)
+    moved = claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1)))
+    assert (moved.system, moved.previous) == ("watershed", None)    # Streets had confirmed nothing yet
+    _confirmed(workorders_db, "WO-9", system="streets")            # the slow create in Streets comes back
+    stayed = link(workorders_db)
+    assert (stayed.work_order_system, stayed.state, stayed.legacy_id) == ("watershed", "pending", None)
+    with workorders_db() as uow:
+        assert [e["event_type"] for e in outbox_events_of(uow)] == []
+    assert due_cancels(workorders_db) == [("streets", "WO-9")]

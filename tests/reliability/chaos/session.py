@@ -24,7 +24,10 @@ def settings(timers):
     """The services' timers: deploy/config's (as `make run`, via bench's profile) or the tests' fast ones."""
     deploy = dict(load_profile()["system"]["env"])
     if timers == "fast":
-        return {**deploy, **FAST}
+        # the lease stays longer than a department system's slowest look-up and create (the slow faults
+        # answer in 5-8 s, inside the adapters' 10 s timeouts); the tests' 5 s would hand a create still
+        # under way to the resend timer, as a misconfigured city would
+        return {**deploy, **FAST, "WORKORDERS_LEASE_SECONDS": "30"}
     return deploy
 
 
