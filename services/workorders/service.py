@@ -9,9 +9,11 @@ from nameko.web.handlers import http
 from sqlalchemy.exc import IntegrityError
 
 from services.workorders import links
+from services.workorders import observability as workorders_observability
 from services.workorders.adapters import PermanentError, TransientError
 from services.workorders.adapters.codeenforcement_events import WebhookRejected
 from services.workorders.dependencies import LegacySystems
+from shared import observability
 from shared.internal_api import MAX_WEBHOOK_BYTES, BodyTooLarge, limited_body
 from shared.messaging.entrypoints import PermanentError as DeadLetterNow
 from shared.messaging.entrypoints import reliable_event_handler
@@ -28,6 +30,7 @@ class WorkOrdersService:
     uow = UnitOfWorkProvider()
     systems = LegacySystems()
     log_context = LogContext()
+    http_metrics = observability.HttpMetrics()
 
     @reliable_event_handler("routing", "RequestRouted")
     def create_work_order(self, event):
@@ -194,10 +197,16 @@ class WorkOrdersService:
             log.info("webhook change applied concurrently", system=system_name)
         return 204, {}, ""
 
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        """Prometheus metrics: process, events, HTTP, outbox and inbox (see shared/observability.py)."""
+        return observability.response(self.name, self.uow, *workorders_observability.sources(self.systems))
+
     @http("GET", "/health")
     def health(self, request):
-        """200 "ok", or 503 with what the service waits for (its broker, its database)."""
-        status, body = self.uow.readiness.health()
+        """200 "ok", or 503 with what the service waits for (its broker, its database); with each department
+        system's breaker either way (an open one leaves the service ready: see observability.py)."""
+        status, body = self.uow.readiness.health(**workorders_observability.health_fields(self.systems))
         return _json(status, body)
 
 

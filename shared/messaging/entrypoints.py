@@ -42,6 +42,7 @@ from nameko.containers import ContainerBeingKilled
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import Consumer, decode_from_headers
 
+from shared import observability
 from shared.events import InvalidEvent, parse_event
 from shared.messaging.crash_guard import CrashGuard
 from shared.messaging.failures import CappedBackoff, is_infrastructure_error
@@ -238,6 +239,7 @@ class ReliableEventHandler(EventHandler):
                 self.consumer.requeue_message(message)
             return True
         if exc_info is not None and is_infrastructure_error(exc_info[1]):
+            observability.count_events(observability.EVENTS_HELD, self, len(batch))
             self._hold_and_requeue([message for _, message in batch], _reason(exc_info[1]))
             return True
         if exc_info is not None:
@@ -245,6 +247,7 @@ class ReliableEventHandler(EventHandler):
                         error=_reason(exc_info[1])[:500])
             return False
         self._backoff_for_outages().reset()
+        observability.count_events(observability.EVENTS_HANDLED, self, len(batch))
         for _, message in batch:
             self.consumer.ack_message(message)
         return True
@@ -286,16 +289,21 @@ class ReliableEventHandler(EventHandler):
         self._finished(message)
         if exc is None:
             self._backoff_for_outages().reset()
+            observability.count_events(observability.EVENTS_HANDLED, self)
             self.consumer.ack_message(message)
             return
         attempt = _attempt(message)
         reason = _reason(exc)
         if is_infrastructure_error(exc):
+            observability.count_events(observability.EVENTS_HELD, self)
             self._hold_and_requeue([message], reason)
-        elif isinstance(exc, PermanentError) or attempt > len(self.queues.retry_delays):
+            return
+        observability.count_events(observability.EVENTS_FAILED, self)
+        if isinstance(exc, PermanentError) or attempt > len(self.queues.retry_delays):
             self._dead_letter(message, reason, attempt)
         elif self._forward(message, self.queue.name, {ATTEMPT_HEADER: attempt + 1},
                            exchange=self.queues.retry_exchange(attempt).name):
+            observability.count_events(observability.EVENTS_RETRIED, self)
             log.warning("handler failed, will retry", queue=self.queue.name, attempt=attempt, error=reason[:500])
 
     def _dead_letter(self, message, reason, attempt):
@@ -308,6 +316,7 @@ class ReliableEventHandler(EventHandler):
             "x-city311-original-routing-key": _original(message, "routing_key"),
         }
         if self._forward(message, self.queues.dead_letter_name, headers):
+            observability.count_events(observability.EVENTS_DEAD_LETTERED, self)
             log.error("message dead-lettered", queue=self.queue.name, attempts=attempt, error=reason[:500])
 
     def _forward(self, message, routing_key, extra_headers, exchange=""):
@@ -359,7 +368,8 @@ def reliable_event_handler(source_service, event_type, batch=False, **kwargs):
         def handle(service, events, crash_check=None):
             if crash_check is not None:   # in the worker, just before the handler: see crash_guard
                 crash_check()
-            return method(service, events)
+            with observability.time_handler(service.name, method.__name__):
+                return method(service, events)
         return register(handle)
     return decorate
 

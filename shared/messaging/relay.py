@@ -19,6 +19,11 @@ a released event goes out first, its request's later events after it.
 When the broker cannot be reached or confirms nothing in time, no event is at fault: no
 attempt is counted, and the relay backs off (up to 30 s) until the broker answers again.
 
+Between batches the relay keeps both tables small: published events are forgotten after
+`retention` (checked every minute), processed event ids of the inbox after
+`inbox_retention` (INBOX_RETENTION_DAYS, default 30: far beyond any redelivery, retry
+delay or republish; checked hourly, since the inbox has no index on processed_at).
+
 Two relays of one service would each publish the same due rows (duplicates, which
 consumers absorb); a claim on the due rows (FOR UPDATE SKIP LOCKED) would stop that, and
 since a batch holds at most one row per request, a claimed row also holds its request.
@@ -32,7 +37,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import bindparam, delete, exists, or_, select, update
 
 from shared.messaging.confirms import ConfirmedPublisher, Refused, Unconfirmed
-from shared.persistence.tables import outbox
+from shared.persistence.tables import inbox, outbox
 
 log = structlog.get_logger("city311.relay")
 MAX_BACKOFF_SECONDS = 30.0
@@ -62,7 +67,8 @@ class OutboxRelay:
     """
 
     def __init__(self, session_factory, amqp_uri, service_name, batch_size=200,
-                 poll_interval=1.0, retention=timedelta(hours=24), park_after=10, max_retry_pause=60.0):
+                 poll_interval=1.0, retention=timedelta(hours=24), park_after=10, max_retry_pause=60.0,
+                 inbox_retention=timedelta(days=30)):
         self._sessions = session_factory
         self._exchange = get_event_exchange(service_name)
         self._publisher = ConfirmedPublisher(amqp_uri, declare=[self._exchange])
@@ -73,6 +79,9 @@ class OutboxRelay:
         self.max_retry_pause = max_retry_pause
         self.purge_interval = 60.0
         self._next_purge = 0.0
+        self.inbox_retention = inbox_retention
+        self.inbox_purge_interval = 3600.0
+        self._next_inbox_purge = 0.0
         self._wake = threading.Event()
         self._stopped = False
 
@@ -96,6 +105,9 @@ class OutboxRelay:
                 if time.monotonic() >= self._next_purge:  # a DELETE per wake-up cost a transaction per event
                     self.purge_published()
                     self._next_purge = time.monotonic() + self.purge_interval
+                if time.monotonic() >= self._next_inbox_purge:
+                    self.purge_inbox()
+                    self._next_inbox_purge = time.monotonic() + self.inbox_purge_interval
                 pause = self.poll_interval
             except Exception as exc:  # keep relaying whatever went wrong; the rows stay
                 log.warning("outbox relay failed, will retry", error=str(exc), retry_in=pause)
@@ -156,6 +168,16 @@ class OutboxRelay:
         with self._sessions() as session:
             session.execute(delete(outbox).where(outbox.c.published_at < cutoff))
             session.commit()
+
+    def purge_inbox(self):
+        """Forget processed event ids older than the inbox's retention period; how many were forgotten."""
+        cutoff = _now() - self.inbox_retention
+        with self._sessions() as session:
+            purged = session.execute(delete(inbox).where(inbox.c.processed_at < cutoff)).rowcount
+            session.commit()
+        if purged:
+            log.info("inbox purged", processed_before=cutoff.isoformat(), events=purged)
+        return purged
 
 
 def _now():
