@@ -40,6 +40,7 @@ migrate: install
 # while it runs: .venv/bin/supervisorctl -c var/run/supervisord.conf status (or `make status`).
 run: install migrate broker
 	@$(PY) -m shared.messaging.declare
+	@$(PY) -m shared.messaging.users apply
 	@RABBITMQCTL="$${RABBITMQCTL:-$$($(PY) -m shared.messaging.broker ctl)}" exec $(PY) -m shared.supervision run deploy/Procfile --run-dir var/run --log-dir var/log
 
 status:

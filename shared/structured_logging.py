@@ -1,6 +1,8 @@
 """structlog JSON logs: service name and correlation id on every line, personal data never."""
 import logging
+import re
 import sys
+from urllib.parse import unquote_plus
 
 import structlog
 from nameko.extensions import DependencyProvider
@@ -21,14 +23,42 @@ def _redact(value):
     return value
 
 
-def configure(service_name, level=logging.INFO):
-    """JSON lines on stdout for structlog and stdlib loggers (nameko, kombu) alike."""
+# Query-string parameters whose values are credentials, whatever they hold.
+SECRET_PARAMETERS = frozenset({"api_key", "key", "token", "access_token", "secret", "password", "csrf_token"})
+_QUERY_PARAMETER = re.compile(r"([?&])([^=&\s\"?#]+)=([^&\s\"#]*)")
+_PHONE_LIKE = re.compile(r"\+?[\d\s().-]{7,}")
+# Not phone numbers: tracking numbers (26-0000123), dates and coordinates.
+_NOT_A_PHONE = re.compile(r"\d{2}-\d{7}|\d{4}-\d{2}-\d{2}|-?\d{1,3}\.\d+")
+
+
+def redact_query_strings(_logger, _method, event_dict):
+    """structlog processor: in any logged URL (the web server's access lines, a path logged with an error),
+    blank query values that are credentials (`api_key`...) or look like an email address or a phone number
+    (a console look-up puts what the call-taker typed in the query string)."""
+    return {k: (_QUERY_PARAMETER.sub(_redacted_parameter, v) if isinstance(v, str) and "?" in v else v)
+            for k, v in event_dict.items()}
+
+
+def _redacted_parameter(match):
+    separator, name, raw = match.groups()
+    value = unquote_plus(raw).strip()
+    personal = ("@" in value or name.lower() in PERSONAL_KEYS
+                or (_PHONE_LIKE.fullmatch(value) and sum(c.isdigit() for c in value) >= 7
+                    and not _NOT_A_PHONE.fullmatch(value)))
+    if value and (personal or name.lower() in SECRET_PARAMETERS):
+        return f"{separator}{name}=[redacted]"
+    return match.group(0)
+
+
+def configure(service_name, level=logging.INFO, stream=None):
+    """JSON lines on stdout (or `stream`) for structlog and stdlib loggers (nameko, kombu) alike."""
     shared = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_personal_data,
+        redact_query_strings,
     ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -41,7 +71,7 @@ def configure(service_name, level=logging.INFO):
         processors=[_add_service(service_name), structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-import xmlrpc.client
+import xmlrpc.client  # nosec B411: talks only to our own supervisord over its unix socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path

@@ -3,10 +3,12 @@ import json
 from datetime import datetime, timezone
 
 import structlog
+from nameko import config
+from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.intake import public_record, store
+from services.intake import public_record, retention, store
 from services.intake.channels import entrypoints as channels
 from services.intake.dependencies import JurisdictionProvider
 from services.intake.open311.access import check_api_key, check_jurisdiction
@@ -21,16 +23,21 @@ from services.intake.open311.queries import flag, parse_request_query
 from services.intake.open311.rendering import created_document, requests_document, tokens_document
 from services.intake.open311.responses import answer_query, error_response
 from services.intake.web import entrypoints as web
+from shared import observability
 from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
+from shared.production import open311_endpoint_type
+from shared.retention import erase_expired, retention_policy
 from shared.structured_logging import LogContext, configure
 
 configure("intake")
+RETENTION = retention_policy(config)
 log = structlog.get_logger("city311.intake")
 MAX_BODY_BYTES = 2_000_000
 FORM_TYPE = "application/x-www-form-urlencoded"
+# On every Open311 answer: CORS, and nosniff so no browser reads a JSON or XML answer as a page or a script.
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type"}
+        "Access-Control-Allow-Headers": "Content-Type", "X-Content-Type-Options": "nosniff"}
 
 
 def posted_form(request):
@@ -53,6 +60,7 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
     uow = UnitOfWorkProvider()
     jurisdiction = JurisdictionProvider()
     log_context = LogContext()
+    http_metrics = observability.HttpMetrics()
 
     # -- Open311 over HTTP -------------------------------------------------------------
     @http("GET", "/open311/discovery.<string:fmt>")
@@ -105,7 +113,7 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
 
     def _discovery(self, request):
         return discovery_document(f"{request.host_url}open311/v2/", self.jurisdiction.changeset,
-                                  "311 (sample data)", request.host_url)
+                                  "311 (sample data)", request.host_url, open311_endpoint_type())
 
     def _read(self, request, stem, params):
         j = self.jurisdiction
@@ -154,6 +162,16 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
         structlog.contextvars.bind_contextvars(correlation_id=service_request_id)
         log.info("service request accepted", service_code=new.service_code, channel=application)
         return created_document(service_request_id, "Thank you. Track your request with its number.", token)
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        """Prometheus metrics: process, events, HTTP, outbox and inbox (see shared/observability.py)."""
+        return observability.response(self.name, self.uow)
+
+    @timer(interval=RETENTION.check_seconds)
+    def erase_expired_personal_data(self):
+        """Personal data of requests closed longer ago than the retention is erased (shared/retention.py)."""
+        erase_expired(self.uow, retention.erase_batch, RETENTION, self.name)
 
     @http("GET", "/health")
     def health(self, request):

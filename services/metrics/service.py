@@ -4,13 +4,13 @@ from datetime import datetime, timezone
 
 import structlog
 from nameko.web.handlers import http
-from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.wrappers import Response
 
 from services.metrics import api, export, facts, prometheus, queries, stream, web
 from services.metrics.dependencies import (HandlerHealth, JurisdictionGeography, MeasuresMarker,
                                            MetricsStream, configured_timer)
 from services.metrics.queries import InvalidQuery
+from shared import observability
 from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
 from shared.structured_logging import LogContext, configure
@@ -34,6 +34,7 @@ class MetricsService:
     stream_queue = MetricsStream()
     health_counters = HandlerHealth()
     log_context = LogContext()
+    http_metrics = observability.HttpMetrics()
     measures_marker = MeasuresMarker()
 
     # -- facts from every event (never ReporterContactRecorded: it carries personal data) ----------
@@ -144,9 +145,8 @@ class MetricsService:
 
     @http("GET", "/metrics")
     def get_metrics(self, request):
-        with self.uow() as uow:
-            text = prometheus.exposition(uow.session, datetime.now(timezone.utc))
-        return Response(text, status=200, content_type=CONTENT_TYPE_LATEST)
+        """Every service's metrics (shared/observability.py) and the business measures of the facts."""
+        return observability.response(self.name, self.uow, prometheus.facts_source)
 
     @http("GET", "/")
     def get_dashboard(self, request):
@@ -182,8 +182,8 @@ class MetricsService:
             body, content_type = read(name)
         except web.Missing as exc:
             log.warning("dashboard file missing", error=str(exc))
-            return Response(str(exc), status=404, content_type="text/plain; charset=utf-8")
-        return Response(body, status=200, content_type=content_type, headers={"Cache-Control": "no-cache"})
+            return Response(str(exc), status=404, content_type="text/plain; charset=utf-8", headers=web.HEADERS)
+        return Response(body, status=200, content_type=content_type, headers={**web.HEADERS, "Cache-Control": "no-cache"})
 
 
 def _json(body, status=200):

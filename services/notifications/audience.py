@@ -19,7 +19,7 @@ def lock_request(session, service_request_id, now):
     return _REQUESTS.get(session, service_request_id, updated_at=now)
 
 
-def subscribe(session, service_request_id, role, channel, address, now, first_name=None, language="en"):
+def subscribe(session, service_request_id, role, channel, address, now, language="en"):
     """Add (or bring back) a subscription; returns (subscription, True when it is new or came back)."""
     existing = session.execute(select(Subscription).where(
         Subscription.service_request_id == service_request_id, Subscription.channel == channel,
@@ -28,12 +28,11 @@ def subscribe(session, service_request_id, role, channel, address, now, first_na
         came_back = existing.unsubscribed_at is not None
         existing.unsubscribed_at = None
         existing.language = language or existing.language
-        existing.first_name = first_name or existing.first_name
         if role == "reporter":
             existing.role = "reporter"
         return existing, came_back
     subscription = Subscription(subscription_id=str(uuid.uuid4()), service_request_id=service_request_id,
-                                role=role, channel=channel, address=address, first_name=first_name,
+                                role=role, channel=channel, address=address,
                                 language=language or "en", created_at=now)
     session.add(subscription)
     return subscription, True

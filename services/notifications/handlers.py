@@ -30,8 +30,9 @@ def record_contact(uow, event, settings, now=None):
         if channel in ("email", "sms") else None
     if address is None:
         return None
+    # The reporter's name is not kept: no message greets by name (see templates/en/_words.txt).
     subscription, _ = subscribe(uow.session, data["service_request_id"], "reporter", channel, address, now,
-                                first_name=data.get("first_name"), language=data.get("language") or "en")
+                                language=data.get("language") or "en")
     uow.session.flush()
     earlier = uow.session.execute(select(News).where(News.service_request_id == data["service_request_id"])
                                   .order_by(News.occurred_at)).scalars().all()

@@ -41,7 +41,8 @@ class MessageTemplates:
     def __init__(self, folder):
         common = dict(loader=FileSystemLoader(str(folder)), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-        self._text = Environment(autoescape=False, **common)
+        # text/plain parts: HTML escaping would show &amp; to the reader; the HTML part escapes (next line)
+        self._text = Environment(autoescape=False, **common)  # nosec B701
         self._html = Environment(autoescape=True, **common)
 
     def render(self, message, language, channel, context):

@@ -32,7 +32,7 @@ class Subscription(Base):
     role: Mapped[str] = mapped_column(String(10))            # reporter | follower
     channel: Mapped[str] = mapped_column(String(10))         # email | sms
     address: Mapped[str] = mapped_column(String(254))        # normalised email or E.164 number
-    first_name: Mapped[str | None] = mapped_column(String(120))
+    first_name: Mapped[str | None] = mapped_column(String(120))  # no longer written (no message greets by name)
     language: Mapped[str] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

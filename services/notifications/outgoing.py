@@ -23,7 +23,6 @@ def news_context(settings, session, about_request_id, subscription, details):
         "request_id": about_request_id,
         "your_request_id": subscription.service_request_id,
         "role": subscription.role,
-        "first_name": subscription.first_name,
         "tracking_url": settings.links.tracking(about_request_id),
         "status_notes": details.get("status_notes") or "",
         "agency": details.get("agency"),

@@ -9,6 +9,13 @@ from jinja2 import Environment, FileSystemLoader
 
 from services.notifications.messages import LANGUAGES
 
+# Every page: never framed (clickjacking a follow or unsubscribe button), no scripts at all, forms post
+# here only; the one inline <style> of layout.html is the only style.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
 # A random id of the browser (HttpOnly, SameSite=Lax): the follow form's CSRF token is bound to it.
 VISITOR_COOKIE = "city311_visitor"
 

@@ -9,15 +9,19 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.notifications import dispatch, handlers, listing, subscriptions, surveys
+from services.notifications import dispatch, handlers, listing, retention, subscriptions, surveys
 from services.notifications.dependencies import ChannelsProvider, PagesProvider, SettingsProvider
-from services.notifications.pages import VISITOR_COOKIE, choose_language
+from services.notifications.observability import sending_backlog
+from services.notifications.pages import PAGE_HEADERS, VISITOR_COOKIE, choose_language
+from shared import observability
 from shared.internal_api import JSON_TYPE, MAX_FORM_BYTES, RequestRefused, json_text, limited_body
 from shared.messaging.entrypoints import apply_batch, reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
+from shared.retention import erase_expired, retention_policy
 from shared.structured_logging import LogContext, configure
 
 configure("notifications")
+RETENTION = retention_policy(config)
 HTML = "text/html; charset=utf-8"
 
 
@@ -33,6 +37,7 @@ class NotificationsService:
     channels = ChannelsProvider()
     pages = PagesProvider()
     log_context = LogContext()
+    http_metrics = observability.HttpMetrics()
 
     # -- what happened, from the bus -------------------------------------------------------
     @reliable_event_handler("intake", "ReporterContactRecorded", batch=True)
@@ -103,6 +108,16 @@ class NotificationsService:
         with self.uow() as uow:
             action = subscriptions.inbound_text(uow, self.settings, form["from"], form["body"], utc_now())
         return _json(200, {"action": action})
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        """Prometheus metrics: process, events, HTTP, outbox and inbox (see shared/observability.py)."""
+        return observability.response(self.name, self.uow, sending_backlog)
+
+    @timer(interval=RETENTION.check_seconds)
+    def erase_expired_personal_data(self):
+        """Personal data of requests closed longer ago than the retention is erased (shared/retention.py)."""
+        erase_expired(self.uow, retention.erase_batch, RETENTION, self.name)
 
     @http("GET", "/health")
     def health(self, request):
@@ -257,4 +272,4 @@ def _json(status, data):
 
 
 def _page(status, html):
-    return Response(html, status=status, content_type=HTML)
+    return Response(html, status=status, content_type=HTML, headers=PAGE_HEADERS)

@@ -21,7 +21,8 @@ class Links:
     tokens: LinkTokens
 
     def tracking(self, service_request_id):
-        return f"{self.tracking_base_url}/requests/{service_request_id}"
+        """Intake's public page of the request (intake serves it at /track/<id>)."""
+        return f"{self.tracking_base_url}/track/{service_request_id}"
 
     def follow(self, service_request_id):
         return f"{self.public_base_url}/follow?request={service_request_id}"

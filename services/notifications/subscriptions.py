@@ -78,7 +78,7 @@ def confirm_follow(uow, settings, token, now):
     if fresh:
         uow.session.flush()
         context = {"request_id": service_request_id, "your_request_id": service_request_id,
-                   "role": subscription.role, "first_name": None,
+                   "role": subscription.role,
                    "tracking_url": settings.links.tracking(service_request_id),
                    "unsubscribe_url": settings.links.unsubscribe(subscription.subscription_id)}
         enqueue(uow, settings, str(uuid.uuid4()), "followed", service_request_id, subscription, context, now)

@@ -43,7 +43,7 @@ def schedule(uow, settings, service_request_id, subscription, now):
                     created_at=now)
     uow.session.add(survey)
     context = {"request_id": service_request_id, "your_request_id": subscription.service_request_id,
-               "first_name": subscription.first_name, "survey_url": settings.links.survey(survey.survey_id),
+               "survey_url": settings.links.survey(survey.survey_id),
                "tracking_url": settings.links.tracking(service_request_id),
                "unsubscribe_url": settings.links.unsubscribe(subscription.subscription_id)}
     enqueue(uow, settings, survey.survey_id, "survey", service_request_id, subscription, context, now,

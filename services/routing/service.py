@@ -1,19 +1,27 @@
 """The routing service: every request to the right department, with a due time the city can be held to."""
+import dataclasses
 import json
 
+from nameko import config
+from nameko.timer import timer
 from nameko.web.handlers import http
 
-from services.routing import handlers, triage_desk
+from services.routing import handlers, retention, triage_desk
 from services.routing.dependencies import JurisdictionProvider
+from shared import observability
 from shared.internal_api import RequestRefused, ServiceAuth, json_text
+from shared.roles import PermissionDenied
 from shared.messaging.entrypoints import reliable_event_handler
 from shared.persistence.provider import UnitOfWorkProvider
+from shared.retention import erase_expired, retention_policy
 from shared.structured_logging import LogContext, configure
 
 configure("routing")
+RETENTION = retention_policy(config)
 JSON = {"Content-Type": "application/json"}
 
-ERROR_STATUS = {triage_desk.BadInput: 400, triage_desk.UnknownRequest: 404, triage_desk.Conflict: 409}
+ERROR_STATUS = {triage_desk.BadInput: 400, triage_desk.UnknownRequest: 404, triage_desk.Conflict: 409,
+                PermissionDenied: 403}
 
 
 def _answer(action):
@@ -36,6 +44,7 @@ class RoutingService:
     uow = UnitOfWorkProvider()
     jurisdiction = JurisdictionProvider()
     log_context = LogContext()
+    http_metrics = observability.HttpMetrics()
     service_auth = ServiceAuth()
 
     @reliable_event_handler("intake", "RequestCreated")
@@ -108,11 +117,23 @@ class RoutingService:
     def _staff_action(self, request, service_request_id, act, needs_department):
         """The staff member acting is the one the service token names, never one the body names."""
         def run():
-            staff = self.service_auth.caller(request).acting_staff()
-            action = triage_desk.read_staff_action(json_text(request), staff, needs_department)
+            caller = self.service_auth.caller(request)
+            action = dataclasses.replace(
+                triage_desk.read_staff_action(json_text(request), caller.acting_staff(), needs_department),
+                role=caller.role)
             with self.uow() as uow:
                 return act(uow, self.jurisdiction, service_request_id, action)
         return _answer(run)
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        """Prometheus metrics: process, events, HTTP, outbox and inbox (see shared/observability.py)."""
+        return observability.response(self.name, self.uow)
+
+    @timer(interval=RETENTION.check_seconds)
+    def erase_expired_personal_data(self):
+        """Personal data of requests closed longer ago than the retention is erased (shared/retention.py)."""
+        erase_expired(self.uow, retention.erase_batch, RETENTION, self.name)
 
     @http("GET", "/health")
     def health(self, request):

@@ -13,6 +13,7 @@ from services.routing.domain.service_levels import ServiceLevel
 from services.routing.domain.triage import NeedsTriage
 from services.routing.handlers import aware, record_routed, record_triage
 from services.routing.models import RoutedRequest
+from shared import roles
 
 MANUAL_SERVICE_LEVEL = ServiceLevel("business_days", 3)
 LIMITS = {"reason": 300, "department": 60}
@@ -37,6 +38,7 @@ class StaffAction:
     reason: str
     department: str | None = None
     priority: str = "normal"
+    role: str | None = None     # the staff member's role, from the service token (shared/roles.py)
 
 
 def read_staff_action(text, staff, needs_department):
@@ -82,6 +84,7 @@ def route_by_hand(uow, jurisdiction, service_request_id, action):
     Returns the answer for the API. The service level is the one the rules give this service, or three business days.
     """
     row = _open_request(uow.session, service_request_id)
+    roles.require(action.role, roles.ROUTE_TRIAGED if row.outcome == "triage" else roles.REROUTE)
     if action.department not in jurisdiction.departments:
         raise BadInput(f"unknown department {action.department!r}; "
                        f"known: {', '.join(sorted(jurisdiction.departments))}")

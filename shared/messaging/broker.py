@@ -127,8 +127,10 @@ def _node_config(port, tooling):
             f"stream.listeners.tcp.1 = 127.0.0.1:{tooling['stream']}\n")
 
 
-def start_local_node(port, base=LOCAL_BASE, wait_seconds=90):
-    """Start a RabbitMQ node whose files live under `base`; True once it answers at `port`."""
+def start_local_node(port, base=LOCAL_BASE, wait_seconds=90, extra_config=""):
+    """Start a RabbitMQ node whose files live under `base`; True once it answers at `port`.
+
+    `extra_config`: more rabbitmq.conf lines (a TLS listener: docs/security-broker.md)."""
     server = _script("rabbitmq-server")
     if server is None:
         return False
@@ -136,7 +138,7 @@ def start_local_node(port, base=LOCAL_BASE, wait_seconds=90):
     (base / "log").mkdir(parents=True, exist_ok=True)
     tooling = tooling_ports(port)
     # our own files, so the machine's /etc/rabbitmq (node name, listeners) does not apply
-    (base / "rabbitmq.conf").write_text(_node_config(port, tooling))
+    (base / "rabbitmq.conf").write_text(_node_config(port, tooling) + extra_config)
     (base / "rabbitmq-env.conf").write_text("")
     (base / "enabled_plugins").write_text(f"[{','.join(TOOLING_PLUGINS)}].\n")
     dist_port = _dist_port(port)

@@ -1,4 +1,6 @@
 """Engines that behave under eventlet: SQLite for development, PostgreSQL in production."""
+import os
+
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -24,8 +26,7 @@ def make_engine(url, **kw):
 
 def _sqlite_engine(parsed, **kw):
     if parsed.database and parsed.database != ":memory:":
-        import os
-        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        _owner_only(os.path.abspath(parsed.database))
     engine = create_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=60,
                            connect_args={"timeout": 30, "check_same_thread": False}, **kw)
 
@@ -38,6 +39,19 @@ def _sqlite_engine(parsed, **kw):
         cursor.close()
 
     return engine
+
+
+def _owner_only(path):
+    """Create the database file readable by its owner only (it holds residents' contact details), or close an
+    existing one to others. SQLite gives its -wal and -shm files the database file's permissions."""
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _make_psycopg2_green():

@@ -1,4 +1,6 @@
 """nameko DependencyProvider: a unit of work per use, the service's outbox relay, and its database's readiness."""
+from datetime import timedelta
+
 import eventlet
 from nameko import config
 from nameko.extensions import DependencyProvider
@@ -10,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from shared.messaging.relay import OutboxRelay
 from shared.persistence.engine import make_engine
 from shared.persistence.unit_of_work import UnitOfWork
+from shared.production import enforce as enforce_production_settings
 from shared.readiness import DATABASE, readiness_of, wait_for
 
 PROBE_TIMEOUT_SECONDS = 5.0
@@ -31,6 +34,7 @@ class UnitOfWorkProvider(DependencyProvider):
     """
 
     def setup(self):
+        enforce_production_settings(self.container.service_name, config)  # every service has this provider
         url = config["DATABASE_URL"]
         self.engine = make_engine(url)
         # Its own connection, outside the pool: a health check never queues behind busy workers.
@@ -46,7 +50,8 @@ class UnitOfWorkProvider(DependencyProvider):
         self.relay = OutboxRelay(self.sessions, config["AMQP_URI"], self.container.service_name,
                                  batch_size=int(config.get("OUTBOX_BATCH_SIZE", 200)),
                                  poll_interval=float(config.get("OUTBOX_POLL_SECONDS", 1.0)),
-                                 park_after=int(config.get("OUTBOX_PARK_AFTER", 10)))
+                                 park_after=int(config.get("OUTBOX_PARK_AFTER", 10)),
+                                 inbox_retention=timedelta(days=float(config.get("INBOX_RETENTION_DAYS", 30))))
 
     def start(self):
         if self.readiness.is_waiting(DATABASE):

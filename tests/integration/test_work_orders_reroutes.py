@@ -86,7 +86,7 @@ def file_for(system, legacy):
 
 
 def reroute(system, sid, department):
-    answer = system.post("routing", f"/api/requests/{sid}/route", headers=staff_headers(staff="supervisor1"), json={
+    answer = system.post("routing", f"/api/requests/{sid}/route", headers=staff_headers(staff="supervisor1", role="supervisor"), json={
         "department": department, "reason": "the leak is on the private side of the meter"})
     assert answer.status_code == 200, answer.text
 

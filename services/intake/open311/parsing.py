@@ -1,5 +1,4 @@
 """POST requests: turning the submitted form into a validated NewServiceRequest."""
-import urllib.parse
 from dataclasses import dataclass, field
 from datetime import timezone
 
@@ -8,6 +7,7 @@ from services.intake.open311.attributes import validate_attributes
 from services.intake.open311.contact import normalise_email, normalise_phone
 from services.intake.open311.errors import ErrorCollector, Open311Error
 from services.intake.open311.location import parse_coordinates
+from services.intake.open311.media_url import checked_media_url
 from services.intake.open311.params import all_values, attribute_values, single_value
 from services.intake.open311.text import checked_text
 
@@ -116,14 +116,4 @@ def _description(params):
     return value and checked_text("description", value, MAX_DESCRIPTION_LENGTH)
 
 
-def _media_url(url):
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        parts = None
-    if not parts or parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in url:
-        raise Open311Error.bad_request("media_url must be an http or https URL")
-    return url
-
-
-_NORMALISERS = {"email": normalise_email, "phone": normalise_phone, "media_url": _media_url}
+_NORMALISERS = {"email": normalise_email, "phone": normalise_phone, "media_url": checked_media_url}

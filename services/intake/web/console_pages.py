@@ -11,10 +11,11 @@ from services.intake.open311.contact import normalise_email, normalise_phone
 from services.intake.open311.errors import Open311Error
 from services.intake.open311.params import decimal_number
 from services.intake.open311.text import checked_text
-from services.intake.web import followers, lookup, staff
+from services.intake.web import followers, lookup, signin_throttle, staff
 from services.intake.web.page import STAFF_COOKIE, safe_next
 from services.intake.web.request_form import answers_as_text, read_report_form
 from services.intake.web.service_finder import find_services
+from shared import roles
 
 log = structlog.get_logger("city311.intake.web")
 CONSOLE_APPLICATION = "city311-callcenter"
@@ -23,21 +24,35 @@ CHANNELS = contacts.CHANNELS
 
 # -- signing in and out ---------------------------------------------------------------
 def signin_form(page):
-    return page.render("console/signin.html", username="", next=safe_next(page.args.get("next"), "/console"))
+    return page.render("console/signin.html", username="", next=safe_next(page.args.get("next"), ""))
 
 
 def signin_submit(page):
-    username, target = page.form.get("username", ""), safe_next(page.form.get("next"), "/console")
+    """Sign in, unless this account or this client address is locked out by too many failures (throttled)."""
+    username, target = page.form.get("username", ""), safe_next(page.form.get("next"), "")
+    address = page.request.remote_addr or "unknown"
+    said = {"account": username.strip().lower()[:60], "client": address}
     with page.uow() as uow:
+        wait = signin_throttle.locked_for(uow.session, username, address)
+        if wait:
+            log.warning("staff sign-in refused: locked after repeated failures", **said, retry_in_seconds=int(wait))
+            minutes = max(1, round(wait / 60))
+            return page.render("console/signin.html", status=429, username=username, next=target,
+                               error=f"Too many failed sign-ins. Try again in {minutes} minute"
+                                     f"{'s' if minutes > 1 else ''}, or ask an administrator to unlock the account.")
         signed = staff.sign_in(uow.session, username, page.form.get("password", ""), page.site.session_policy)
+        if signed is None:
+            signin_throttle.record_failure(uow.session, username, address, page.site.throttle)
+        else:
+            signin_throttle.succeeded(uow.session, username)
     if signed is None:
-        log.info("staff sign-in refused")
+        log.info("staff sign-in refused: wrong username or password, or a disabled account", **said)
         return page.render("console/signin.html", status=401, username=username, next=target,
                            error="Wrong username or password, or the account is disabled.")
     account, token = signed
     page.set_cookie(STAFF_COOKIE, token, path="/console")
-    log.info("staff signed in", staff=account.username)
-    return page.redirect(target)
+    log.info("staff signed in", **said, role=account.role)
+    return page.redirect(target or roles.home_page(account.role))
 
 
 def signout(page):

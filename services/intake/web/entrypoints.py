@@ -7,15 +7,19 @@ token of every POST, and turn an unexpected error into a page, never a bare 500.
 
 import structlog
 from nameko.web.handlers import http
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.utils import send_from_directory
+from werkzeug.wrappers import Response
 
-from services.intake.web import console_pages, knowledge_pages, resident_pages, staff, triage_pages
+from services.intake.web import (console_pages, knowledge_pages, operations_pages, resident_pages, staff,
+                                  staff_pages, triage_pages)
 from services.intake.web.page import Page
 from services.intake.web.site import HERE, WebSiteProvider
+from shared import roles
 
 log = structlog.get_logger("city311.intake.web")
 MAX_FORM_BYTES = 12_000_000   # above the photo limit, so an oversized photo still comes back with its form
+SIGNED_IN = "signed in"       # a console page any signed-in staff member may use (signing out)
 
 
 class WebPages:
@@ -62,7 +66,10 @@ class WebPages:
 
     @http("GET", "/static/<path:filename>")
     def page_static(self, request, filename):
-        response = send_from_directory(HERE / "static", filename, request.environ)
+        try:
+            response = send_from_directory(HERE / "static", filename, request.environ)
+        except NotFound:
+            return Response("no such file", status=404, content_type="text/plain; charset=utf-8")
         response.headers["Cache-Control"] = "public, max-age=3600"
         return response
 
@@ -77,82 +84,116 @@ class WebPages:
 
     @http("POST", "/console/signout")
     def console_signout(self, request):
-        return self._serve(request, console_pages.signout)
+        return self._serve(request, console_pages.signout, permission=SIGNED_IN)
 
     @http("GET", "/console")
     def console_call(self, request):
-        return self._serve(request, console_pages.call)
+        return self._serve(request, console_pages.call, permission=roles.TAKE_CALLS)
 
     @http("POST", "/console/answers")
     def console_log_answer(self, request):
-        return self._serve(request, console_pages.log_answer)
+        return self._serve(request, console_pages.log_answer, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/file")
     def console_choose_service(self, request):
-        return self._serve(request, console_pages.choose_service)
+        return self._serve(request, console_pages.choose_service, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/file/<string:service_code>")
     def console_file_form(self, request, service_code):
-        return self._serve(request, console_pages.file_form, service_code)
+        return self._serve(request, console_pages.file_form, service_code, permission=roles.TAKE_CALLS)
 
     @http("POST", "/console/file/<string:service_code>")
     def console_file(self, request, service_code):
-        return self._serve(request, console_pages.file_submit, service_code)
+        return self._serve(request, console_pages.file_submit, service_code, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/requests/<string:service_request_id>")
     def console_request(self, request, service_request_id):
-        return self._serve(request, console_pages.request_detail, service_request_id)
+        return self._serve(request, console_pages.request_detail, service_request_id, permission=roles.TAKE_CALLS)
 
     @http("POST", "/console/requests/<string:service_request_id>/not-duplicate")
     def console_not_duplicate(self, request, service_request_id):
-        return self._serve(request, triage_pages.not_duplicate, service_request_id)
+        return self._serve(request, triage_pages.not_duplicate, service_request_id, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/lookup")
     def console_lookup(self, request):
-        return self._serve(request, console_pages.caller_lookup)
+        return self._serve(request, console_pages.caller_lookup, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/triage")
     def console_triage(self, request):
-        return self._serve(request, triage_pages.triage)
+        return self._serve(request, triage_pages.triage, permission=roles.TAKE_CALLS)
 
     @http("POST", "/console/route")
     def console_route(self, request):
-        return self._serve(request, triage_pages.route)
+        return self._serve(request, triage_pages.route, permission=roles.ROUTE_TRIAGED)
 
     @http("POST", "/console/follow-ups/<string:service_request_id>")
     def console_followed_up(self, request, service_request_id):
-        return self._serve(request, triage_pages.followed_up, service_request_id)
+        return self._serve(request, triage_pages.followed_up, service_request_id, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/knowledge")
     def console_knowledge(self, request):
-        return self._serve(request, knowledge_pages.article_list)
+        return self._serve(request, knowledge_pages.article_list, permission=roles.TAKE_CALLS)
 
     @http("GET", "/console/knowledge/new")
     def console_new_article(self, request):
-        return self._serve(request, knowledge_pages.edit_form)
+        return self._serve(request, knowledge_pages.edit_form, permission=roles.EDIT_KNOWLEDGE)
 
     @http("POST", "/console/knowledge/new")
     def console_add_article(self, request):
-        return self._serve(request, knowledge_pages.save)
+        return self._serve(request, knowledge_pages.save, permission=roles.EDIT_KNOWLEDGE)
 
     @http("GET", "/console/knowledge/<string:slug>")
     def console_article(self, request, slug):
-        return self._serve(request, knowledge_pages.edit_form, slug)
+        return self._serve(request, knowledge_pages.edit_form, slug, permission=roles.EDIT_KNOWLEDGE)
 
     @http("POST", "/console/knowledge/<string:slug>")
     def console_save_article(self, request, slug):
-        return self._serve(request, knowledge_pages.save, slug)
+        return self._serve(request, knowledge_pages.save, slug, permission=roles.EDIT_KNOWLEDGE)
+
+    @http("GET", "/console/operations")
+    def console_operations(self, request):
+        return self._serve(request, operations_pages.overview, permission=roles.WATCH_OPERATIONS)
+
+    @http("GET", "/console/operations/dead-letters/<string:service>/<string:letter_id>")
+    def console_dead_letter(self, request, service, letter_id):
+        return self._serve(request, operations_pages.dead_letter, service, letter_id,
+                           permission=roles.WATCH_OPERATIONS)
+
+    @http("POST", "/console/operations/dead-letters/<string:service>/replay")
+    def console_replay_dead_letters(self, request, service):
+        return self._serve(request, operations_pages.replay, service, permission=roles.HANDLE_DEAD_LETTERS)
+
+    @http("POST", "/console/operations/dead-letters/<string:service>/discard")
+    def console_discard_dead_letter(self, request, service):
+        return self._serve(request, operations_pages.discard, service, permission=roles.HANDLE_DEAD_LETTERS)
+
+    @http("GET", "/console/staff")
+    def console_staff(self, request):
+        return self._serve(request, staff_pages.staff_list, permission=roles.ADMINISTER_STAFF)
+
+    @http("POST", "/console/staff")
+    def console_add_staff(self, request):
+        return self._serve(request, staff_pages.add, permission=roles.ADMINISTER_STAFF)
+
+    @http("POST", "/console/staff/<string:username>")
+    def console_change_staff(self, request, username):
+        return self._serve(request, staff_pages.change, username, permission=roles.ADMINISTER_STAFF)
 
     # -- what every page shares ------------------------------------------------------------
-    def _serve(self, request, handler, *args, public=False):
+    def _serve(self, request, handler, *args, public=False, permission=None):
+        """Serve a page; a console page (unless `public`) needs a signed-in staff member whose role has
+        `permission` (shared/roles.py), or SIGNED_IN for any role."""
         request.max_content_length = MAX_FORM_BYTES
         page = Page(request, self.web_site, self.jurisdiction, self.uow)
         try:
-            if request.path.startswith("/console") and not public and not self._sign_in(page):
-                if request.method == "POST":
-                    return page.render("error.html", status=401, message="Your sign-in has expired. Sign in "
-                                       "again, then go back and send the form again.", signin=True)
-                return page.redirect(f"/console/signin?next={request.full_path.rstrip('?')}")
+            if request.path.startswith("/console") and not public:
+                if not self._sign_in(page):
+                    if request.method == "POST":
+                        return page.render("error.html", status=401, message="Your sign-in has expired. Sign in "
+                                           "again, then go back and send the form again.", signin=True)
+                    return page.redirect(f"/console/signin?next={request.full_path.rstrip('?')}")
+                if refused := self._refused(page, permission):
+                    return refused
             if request.method == "POST" and not page.csrf_ok():
                 return page.render("error.html", status=403, message=page.t("error.csrf"))
             return handler(page, *args)
@@ -161,6 +202,22 @@ class WebPages:
         except Exception:
             log.exception("unexpected error serving a page", path=request.path)
             return page.render("error.html", status=500, message=page.t("error.unexpected"))
+
+    def _refused(self, page, permission):
+        """A 403 page when the staff member's role lacks `permission`, else None (a console page with no
+        permission named is refused too: every page must say who may use it)."""
+        if permission == SIGNED_IN:
+            return None
+        try:
+            roles.require(page.staff.role, permission)
+        except (roles.PermissionDenied, KeyError) as exc:
+            if page.request.method == "GET" and page.request.path == "/console":
+                return page.redirect(roles.home_page(page.staff.role))    # the operations role's start page
+            log.warning("staff action refused by role", staff=page.staff.username, role=page.staff.role,
+                        permission=permission, path=page.request.path)
+            message = str(exc) if isinstance(exc, roles.PermissionDenied) else "This page names no permission."
+            return page.render("error.html", status=403, message=message)
+        return None
 
     def _sign_in(self, page):
         with self.uow() as uow:

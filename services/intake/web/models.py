@@ -28,6 +28,15 @@ class StaffSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class SignInFailures(Base):
+    """Failed sign-ins of one account or one client address, and how long it is locked out (signin_throttle.py)."""
+    __tablename__ = "signin_failures"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)    # "account:ana", "address:203.0.113.7"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class RequestFollower(Base):
     """A caller attached to an existing request instead of filing a duplicate; told its news too."""
     __tablename__ = "request_followers"

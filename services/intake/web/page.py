@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from services.intake.web.i18n import COOKIE as LANGUAGE_COOKIE
 from services.intake.web.i18n import choose_language, translator
+from shared import roles
 
 VISITOR_COOKIE = "c311_visitor"
 STAFF_COOKIE = "c311_staff"
@@ -55,13 +56,18 @@ class Page:
     def csrf_ok(self):
         return self.site.csrf.valid(self.form.get("csrf_token"), self._binding())
 
+    def can(self, permission):
+        """True when the signed-in staff member's role has `permission` (shared/roles.py): pages show only
+        what the role may use (the entrypoints enforce it)."""
+        return self.staff is not None and roles.allows(self.staff.role, permission)
+
     # -- answers -----------------------------------------------------------------------
     def set_cookie(self, name, value, max_age=None, path="/"):
         self._cookies.append((name, value, max_age, path))
 
     def render(self, template, status=200, **context):
         body = self.site.templates.get_template(template).render(
-            t=self.t, lang=self.lang, staff=self.staff, csrf_token=self.csrf_token, site=self.site,
+            t=self.t, lang=self.lang, staff=self.staff, csrf_token=self.csrf_token, site=self.site, can=self.can,
             request=self.request, path=self.request.full_path.rstrip("?"), **context)
         return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
 

@@ -40,7 +40,7 @@ def report_submit(page, service_code):
         return page.render("error.html", status=404, message=page.t("error.no_such_service"))
     form, errors = MultiDict(page.form), {}
     photo_name = _photo(page, form, errors)
-    media_url = f"{page.request.host_url}media/{photo_name}" if photo_name else None
+    media_url = f"{page.site.settings.public_base_url}/media/{photo_name}" if photo_name else None
     outcome = read_report_form(form, service, page.jurisdiction, page.site.gazetteer, page.t, media_url)
     errors.update(outcome.errors)
     if errors:

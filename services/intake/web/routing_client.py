@@ -33,7 +33,7 @@ class RoutingUnavailable(Exception):
 
 class RoutingRefused(Exception):
     """Routing answered but would not route: `message` says why (unknown department or request: 400/404;
-    the request is closed: 409)."""
+    the staff member's role may not: 403; the request is closed: 409)."""
 
     def __init__(self, message, status=400):
         self.message, self.status = message, status
@@ -82,6 +82,8 @@ def _staff_action(api, service_request_id, action, body):
                                  json=body, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
         raise RoutingUnavailable(str(exc)) from None
+    if response.status_code == 403 and not _is_token_refusal(response):   # the staff member's role may not
+        raise RoutingRefused(_error_of(response), 403)
     _check_token_accepted(response)
     if response.status_code in (400, 404, 409):
         raise RoutingRefused(_error_of(response), response.status_code)
@@ -99,6 +101,11 @@ def _check_token_accepted(response):
         log.error("routing refused intake's service token; is CITY311_SERVICE_SECRET the same for both?",
                   status=response.status_code, error=_error_of(response)[:200])
         raise RoutingUnavailable(f"routing refused the service token ({response.status_code})")
+
+
+def _is_token_refusal(response):
+    """Routing's 403 for a token acting for no staff member (intake always names one: a bug, not a role)."""
+    return "staff member's identity" in _error_of(response)
 
 
 def _error_of(response):

@@ -9,6 +9,7 @@ from shared.internal_api import service_secret
 @dataclass(frozen=True)
 class WebSettings:
     routing_url: str
+    public_base_url: str       # where residents reach intake (links to a photo are built on it, not on Host)
     notifications_url: str
     upload_dir: object
     secret_key: str
@@ -23,6 +24,7 @@ def web_settings(config):
     """Read the web settings; a missing secret is made once and kept under var/ (development)."""
     return WebSettings(
         routing_url=str(config.get("ROUTING_URL") or "http://localhost:8315"),
+        public_base_url=str(config.get("PUBLIC_BASE_URL") or "http://localhost:8311").rstrip("/"),
         notifications_url=str(config.get("NOTIFICATIONS_PUBLIC_URL") or "http://localhost:8313"),
         upload_dir=project_path(config.get("UPLOAD_DIR") or "var/uploads"),
         secret_key=str(config.get("WEB_SECRET_KEY") or _development_secret()),

@@ -19,7 +19,9 @@ from services.intake.web.gazetteer import Gazetteer
 from services.intake.web.i18n import load_catalogs
 from services.intake.web.settings import web_settings
 from shared.config import project_path
+from services.intake.web.signin_throttle import ThrottlePolicy
 from shared.internal_api import ServiceTokens
+from shared.operations import OperationsSettings
 from shared.persistence.engine import make_engine
 from shared.persistence.provider import database_address
 from shared.readiness import DATABASE, readiness_of
@@ -40,6 +42,8 @@ class Site:
     session_policy: staff.SessionPolicy
     sample_data: bool
     service_tokens: ServiceTokens     # intake's side of the other services' internal APIs
+    operations: OperationsSettings    # where the operations console reads queues and services' health
+    throttle: ThrottlePolicy = ThrottlePolicy()
 
 
 def load_site(settings_source, jurisdiction_dir):
@@ -57,7 +61,8 @@ def load_site(settings_source, jurisdiction_dir):
                 csrf=CsrfTokens(settings.secret_key),
                 session_policy=staff.SessionPolicy(settings.session_idle_minutes, settings.session_absolute_hours),
                 sample_data=bool(jurisdiction.get("sample_data")),
-                service_tokens=ServiceTokens(settings.service_secret, "intake"))
+                service_tokens=ServiceTokens(settings.service_secret, "intake"),
+                operations=OperationsSettings.from_config(settings_source))
 
 
 def seed_database(database_url, jurisdiction_dir):

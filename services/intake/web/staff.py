@@ -10,8 +10,7 @@ from sqlalchemy import delete, select
 
 from services.intake.web.models import StaffAccount, StaffSession
 from services.intake.web.passwords import hash_password, verify_password
-
-ROLES = ("call_taker", "supervisor")
+from shared.roles import ROLES
 
 
 @dataclass(frozen=True)
@@ -111,3 +110,16 @@ def sign_out(session, token):
 
 def accounts(session):
     return session.execute(select(StaffAccount).order_by(StaffAccount.username)).scalars().all()
+
+
+def change_account(session, username, role, active):
+    """Give an account another role, or disable / enable it (signing it out everywhere when disabled)."""
+    account = session.get(StaffAccount, username)
+    if account is None:
+        raise ValueError(f"there is no account {username!r}")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    account.role, account.active = role, bool(active)
+    if not account.active:
+        session.execute(delete(StaffSession).where(StaffSession.username == username))
+    return account

@@ -4,10 +4,12 @@ from urllib.parse import quote, urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from services.intake import store
 from services.intake.web import routing_client
 from services.intake.web.console_pages import request_detail
 from services.intake.web.lookup import TRACKING_NUMBER
 from services.intake.web.page import safe_next
+from shared import roles
 
 UNAVAILABLE = ("The routing service is not answering, so the triage list cannot be shown and nothing can be "
                "routed by hand right now. Requests keep waiting safely; try again in a minute.")
@@ -77,6 +79,12 @@ def route(page):
     form = MultiDict(page.form)
     errors = _problems(page, form)
     back = safe_next(form.get("back"), "/console/triage")
+    if not errors and not page.can(roles.REROUTE) and _already_routed(page, form["service_request_id"].strip()):
+        try:
+            roles.require(page.staff.role, roles.REROUTE)
+        except roles.PermissionDenied as refused:
+            errors["form"] = str(refused)
+            return triage(page, values=form, errors=errors, status=403)
     if not errors:
         try:
             routing_client.route(routing_api(page), form["service_request_id"].strip(),
@@ -88,9 +96,16 @@ def route(page):
             return triage(page, values=form, errors=errors, status=503)
         except routing_client.RoutingRefused as exc:
             errors["form"] = f"Routing refused: {exc.message}"
-            # the request is closed (409) is a conflict; an unknown one is a mistake in the form
-            return triage(page, values=form, errors=errors, status=409 if exc.status == 409 else 400)
+            # the request is closed (409) is a conflict, a role that may not is 403; an unknown one is a mistake
+            return triage(page, values=form, errors=errors, status=exc.status if exc.status in (403, 409) else 400)
     return triage(page, values=form, errors=errors, status=400)
+
+
+def _already_routed(page, service_request_id):
+    """True when intake's record says a department has the request (routing, the authority, checks too)."""
+    with page.uow() as uow:
+        rows = store.by_ids(uow.session, [service_request_id])
+        return bool(rows and rows[0].agency_responsible)
 
 
 def not_duplicate(page, service_request_id):

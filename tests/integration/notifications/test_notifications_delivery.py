@@ -21,7 +21,7 @@ def test_a_reporter_gets_email_in_their_language_with_text_html_and_unsubscribe(
     service.status(sid, "received")
     [mail] = servers.wait_mails("ana@example.org")
     assert mail["subject"] == f"Recibimos su solicitud {sid}"
-    assert f"http://track.test/requests/{sid}" in mail["text"] and f"http://track.test/requests/{sid}" in mail["html"]
+    assert f"http://track.test/track/{sid}" in mail["text"] and f"http://track.test/track/{sid}" in mail["html"]
     unsubscribe = mail["headers"]["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith(service.url("/unsubscribe/")) and unsubscribe in mail["text"]
     assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -37,7 +37,7 @@ def test_discovery_in_both_formats(system, path):
     [endpoint] = found["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"] == system.url("intake", f"{V2}/")
-    assert endpoint["formats"] == ["text/xml", "application/json"] and endpoint["type"] == "production"
+    assert endpoint["formats"] == ["text/xml", "application/json"] and endpoint["type"] == "test"  # a development system
     assert ok(call(system, "GET", path, "xml"), "xml") == as_xml_text(found)
 
 

@@ -10,7 +10,7 @@ from services.notifications.settings import DEFAULT_TEMPLATES
 TEMPLATES = MessageTemplates(DEFAULT_TEMPLATES)
 MESSAGES = sorted({*MESSAGE_FOR_STAGE.values(), "followed", "survey"})
 CONTEXT = {"request_id": "26-0000123", "your_request_id": "26-0000123", "role": "reporter",
-           "first_name": "Ana <script>", "tracking_url": "http://track.test/requests/26-0000123",
+           "first_name": "Ana <script>", "tracking_url": "http://track.test/track/26-0000123",
            "status_notes": "Closed: pothole filled", "agency": "Public Works – Streets",
            "expected": datetime(2026, 11, 25, 17, 0, tzinfo=ZoneInfo("America/New_York")),
            "parent_request_id": None, "follow_url": "http://notify.test/follow?request=26-0000123",

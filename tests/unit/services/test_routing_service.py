@@ -60,7 +60,11 @@ def test_outside_the_city_waits_in_triage_and_staff_route_it_by_hand(routing):
 def test_manual_routing_refuses_unknown_departments_and_requests(routing):
     routing.route_request(created("26-0000001"))
     bad_department = {"department": "NOPE", "reason": "r"}
-    assert routing.route_by_hand(staff_action(bad_department), "26-0000001")[0] == 400
-    assert routing.route_by_hand(staff_action(bad_department), "26-9999999")[0] == 404
-    assert routing.route_by_hand(staff_action("not json"), "26-0000001")[0] == 400
-    assert routing.route_by_hand(staff_action("{}"), "26-0000001")[0] == 400
+    supervisor = {"staff": "supervisor1", "role": "supervisor"}   # re-routing a routed request is theirs
+    assert routing.route_by_hand(staff_action(bad_department, **supervisor), "26-0000001")[0] == 400
+    assert routing.route_by_hand(staff_action(bad_department, **supervisor), "26-9999999")[0] == 404
+    assert routing.route_by_hand(staff_action("not json", **supervisor), "26-0000001")[0] == 400
+    assert routing.route_by_hand(staff_action("{}", **supervisor), "26-0000001")[0] == 400
+    status, _, body = routing.route_by_hand(staff_action({"department": "PW-WATERSHED", "reason": "r"}),
+                                            "26-0000001")
+    assert status == 403 and "supervisor" in body   # a call-taker may route triage only, and is told who may
