@@ -23,7 +23,11 @@ def intake(tmp_path_factory):
         port, database, routing_port = free_port(), f"sqlite:///{workdir}/intake.sqlite", free_port()
         env = dict(os.environ, **FAST, AMQP_URI=uri, INTAKE_DATABASE_URL=database,
                    INTAKE_HTTP_ADDRESS=f"127.0.0.1:{port}", INTAKE_UPLOAD_DIR=str(workdir / "uploads"),
-                   INTAKE_WEB_SECRET_KEY="e2e-secret", ROUTING_URL=f"http://127.0.0.1:{routing_port}")
+                   INTAKE_WEB_SECRET_KEY="e2e-secret", ROUTING_URL=f"http://127.0.0.1:{routing_port}",
+                   INTAKE_PUBLIC_URL=f"http://127.0.0.1:{port}",   # photos' media_url
+                   # the operations console's readiness column: intake itself; the rest are not running here
+                   INTAKE_URL=f"http://127.0.0.1:{port}", WORKORDERS_URL="http://127.0.0.1:9",
+                   NOTIFICATIONS_URL="http://127.0.0.1:9", METRICS_URL="http://127.0.0.1:9")
         upgrade("intake", database)     # intake declares its own queues as it starts
         process = nameko_process("intake", env, port, workdir).start()
         process.amqp_uri = uri

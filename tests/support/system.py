@@ -40,6 +40,8 @@ class System:
         env["SMTP_PORT"] = str(self.ports["smtp"])
         env["SMS_GATEWAY_URL"] = f"http://127.0.0.1:{self.ports['smsgateway']}"
         env["NOTIFICATIONS_PUBLIC_URL"] = f"http://127.0.0.1:{self.ports['notifications']}"  # survey links
+        env["INTAKE_PUBLIC_URL"] = f"http://127.0.0.1:{self.ports['intake']}"   # photos' media_url
+        env["TRACKING_BASE_URL"] = f"http://127.0.0.1:{self.ports['intake']}"   # /track links in messages
         self.env = env
         self.legacy = {name: self._legacy_process(name) for name in legacy}
         self.legacy.update(self._dev_servers())
