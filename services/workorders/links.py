@@ -17,7 +17,11 @@ newer routing decision is recorded on the link at once ("wanted"), and whoever
 holds the lease applies it when it lets go (`hand_over`). A re-route leaves the
 old department's work order behind; its cancel is recorded in the same
 transaction (`WorkOrderCancel`, with a lease of its own) and asked of the old
-system until it confirms or refuses, whoever dies in between.
+system until it confirms or refuses, whoever dies in between. When the old
+system never told us its work order's id (the create timed out, or its process
+died mid-call) the create may still have landed there: the cancel is then
+recorded by our tracking number (`BY_REFERENCE`), looked up in the old system
+until it shows up or until a create could no longer land, and cancelled if found.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +35,7 @@ from services.workorders.models import AppliedUpdate, SyncCursor, WorkOrderCance
 log = structlog.get_logger("city311.workorders")
 
 REQUEST_FIELDS = ("service_request_id", "service_code", "description", "address", "lat", "long", "priority")
+BY_REFERENCE = "ref:"   # a cancel's legacy_id when only our tracking number is known: "ref:26-0000123"
 
 
 @dataclass(frozen=True)
@@ -123,12 +128,13 @@ def _forget_wanted(link):
     link.wanted_system, link.wanted_request, link.wanted_routed_at = None, None, None
 
 
-def hand_over(uow, service_request_id):
+def hand_over(uow, service_request_id, create_may_have_landed=True):
     """The lease holder is done: apply the routing decision that waited for it; True when it moved the request.
 
     The holder gives up the lease at once and leaves the create in the new system to the resend
     timer (which looks it up first, as always), and the old work order's cancel to the cancel timer.
-    Call it in the same transaction as the step that ends the holder's call (confirm, failure, release).
+    Call it in the same transaction as the step that ends the holder's call (confirm, failure, release);
+    `create_may_have_landed` is False only when the old system refused the create outright.
     """
     link = locked(uow, service_request_id)
     if link is None or link.wanted_system is None:
@@ -138,7 +144,8 @@ def hand_over(uow, service_request_id):
     link.routed_at = routed_at
     if system == link.work_order_system:
         return False
-    _reroute(uow, link, system, request, routed_at, cancel_lease_seconds=None)
+    _reroute(uow, link, system, request, routed_at, cancel_lease_seconds=None,
+             create_may_have_landed=create_may_have_landed)
     link.lease_until = _now()  # already run out: the resend timer takes the request up
     return True
 
@@ -173,8 +180,13 @@ def work_description(data):
     return f"{what}\n\nAnswers: {answers}" if answers else what
 
 
-def _reroute(uow, link, system, request, routed_at, cancel_lease_seconds):
-    previous = _leave_behind(uow, link, cancel_lease_seconds) if link.legacy_id else None
+def _reroute(uow, link, system, request, routed_at, cancel_lease_seconds, create_may_have_landed=True):
+    if link.legacy_id:
+        previous = _leave_behind(uow, link, cancel_lease_seconds)
+    elif create_may_have_landed and not link.failure_permanent:   # asked, no answer: look it up and cancel it
+        previous = _leave_behind(uow, link, cancel_lease_seconds, f"{BY_REFERENCE}{link.service_request_id}")
+    else:
+        previous = None
     link.previous_system, link.previous_legacy_id = (previous.system, previous.legacy_id) if previous else (None, None)
     link.work_order_system, link.request, link.routed_at = system, request, routed_at
     link.state, link.legacy_id, link.attempts, link.status = "pending", None, 0, None
@@ -182,10 +194,10 @@ def _reroute(uow, link, system, request, routed_at, cancel_lease_seconds):
     return Pending(link.work_order_system, _request(link), previous)
 
 
-def _leave_behind(uow, link, lease_seconds):
+def _leave_behind(uow, link, lease_seconds, legacy_id=None):
     """Record the cancel of the link's work order, leased to the caller when it cancels it now."""
     lease = _now() + timedelta(seconds=lease_seconds) if lease_seconds else None
-    return _record_cancel(uow, link.service_request_id, link.work_order_system, link.legacy_id, lease)
+    return _record_cancel(uow, link.service_request_id, link.work_order_system, legacy_id or link.legacy_id, lease)
 
 
 def _record_cancel(uow, service_request_id, system, legacy_id, lease_until=None):
@@ -242,7 +254,7 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
     link = locked(uow, service_request_id)
     link.attempts += 1
     link.last_error, link.updated_at, link.lease_until = reason[:2000], _now(), None
-    if hand_over(uow, service_request_id):
+    if hand_over(uow, service_request_id, create_may_have_landed=not permanent):
         return True  # the request has moved to another department: this one's failure no longer matters
     final = permanent or link.attempts >= budget
     if final and link.state != "failed":
@@ -269,7 +281,7 @@ def mark_rejected(uow, service_request_id, reason):
     """A resend the system refused outright: stop resending; staff decide from the triage list."""
     link = locked(uow, service_request_id)
     link.failure_permanent, link.last_error, link.updated_at, link.lease_until = True, reason[:2000], _now(), None
-    hand_over(uow, service_request_id)
+    hand_over(uow, service_request_id, create_may_have_landed=False)
 
 
 def cancels_due(uow, limit=50):
@@ -285,6 +297,30 @@ def take_cancel(uow, cancel, seconds):
     """True when this transaction may now ask the old system to cancel (nobody else is asking)."""
     return _take(uow, WorkOrderCancel, [WorkOrderCancel.work_order_system == cancel.system,
                                         WorkOrderCancel.legacy_id == cancel.legacy_id], seconds)
+
+
+def by_reference(cancel):
+    """True for a cancel known only by our tracking number (the old system never told us its id)."""
+    return cancel.legacy_id.startswith(BY_REFERENCE)
+
+
+def resolve_by_reference(uow, cancel, found, settle_seconds):
+    """The legacy id to cancel for a cancel by reference, given what the old system `found` under our tracking
+    number; or None, with the outcome recorded: the request was routed back to that system (its work order is
+    the request's again, kept), nothing there yet (looked up again later), or nothing there `settle_seconds`
+    after the re-route, when no create can still land (settled: nothing to cancel)."""
+    link = uow.session.get(WorkOrderLink, cancel.service_request_id)
+    if link is not None and link.work_order_system == cancel.system:
+        _cancel_attempted(uow, cancel).refusal = "routed back to this department: its work order is kept"
+        return None
+    if found is not None:
+        return found.legacy_id
+    row = _cancel_attempted(uow, cancel)
+    if _aware(row.requested_at) + timedelta(seconds=settle_seconds) < _now():
+        row.cancelled_at, row.last_error = _now(), "nothing to cancel: no work order under our tracking number"
+    else:
+        row.last_error = "no work order under our tracking number yet: looked up again"
+    return None
 
 
 def cancel_confirmed(uow, cancel):

@@ -74,7 +74,14 @@ class WorkOrdersService:
         try:
             if system is None:
                 raise PermanentError(cancel.system, "no adapter configured to cancel its work orders")
-            cancelled = system.call("cancel", cancel.legacy_id, "re-routed to another department")
+            legacy_id = cancel.legacy_id
+            if links.by_reference(cancel):   # the create's answer never came: find what it made, if anything
+                found = system.call("find_by_reference", cancel.service_request_id)
+                with self.uow() as uow:
+                    legacy_id = links.resolve_by_reference(uow, cancel, found, self._lease_seconds())
+                if legacy_id is None:
+                    return
+            cancelled = system.call("cancel", legacy_id, "re-routed to another department")
         except TransientError as exc:
             log.warning("could not cancel the re-routed work order yet", system=cancel.system, error=str(exc))
             with self.uow() as uow:

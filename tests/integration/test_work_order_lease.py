@@ -346,10 +346,76 @@ def test_a_create_that_outlived_its_lease_while_staff_rerouted_is_cancelled_in_t
     assert claim(workorders_db, routed(at=now)) is not None
     _lease_runs_out(workorders_db)
     moved = claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1)))
-    assert (moved.system, moved.previous) == ("watershed", None)    # Streets had confirmed nothing yet
+    assert moved.system == "watershed"
+    assert moved.previous.legacy_id == "ref:26-0000777"   # Streets confirmed nothing yet: looked up by our number
     _confirmed(workorders_db, "WO-9", system="streets")            # the slow create in Streets comes back
     stayed = link(workorders_db)
     assert (stayed.work_order_system, stayed.state, stayed.legacy_id) == ("watershed", "pending", None)
     with workorders_db() as uow:
         assert [e["event_type"] for e in outbox_events_of(uow)] == []
     assert due_cancels(workorders_db) == [("streets", "WO-9")]
+
+
+def test_a_reroute_after_a_create_that_timed_out_cancels_what_the_old_system_made_by_our_tracking_number(
+        workorders_db):
+    """The create in Streets timed out (its answer never came, but it may have landed) while staff re-routed:
+    the request moves, and Streets is searched for our tracking number until the create can no longer land
+    (found by the chaos table: the request ended routed to Watershed with its work order in Streets)."""
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))) is None
+    with workorders_db() as uow:                           # the holder's create: no answer within the timeout
+        assert links.record_failure(uow, "26-0000777", "streets: timed out", budget=4, permanent=False) is True
+    moved = link(workorders_db)
+    assert (moved.work_order_system, moved.state) == ("watershed", "pending")
+    assert due_cancels(workorders_db) == [("streets", "ref:26-0000777")]
+    (by_reference,) = [c for c in _due(workorders_db)]
+    from services.workorders.adapters.base import LegacyWorkOrder
+    with workorders_db() as uow:                           # Streets shows nothing yet: asked again later
+        assert links.resolve_by_reference(uow, by_reference, None, settle_seconds=60) is None
+    assert due_cancels(workorders_db) == [("streets", "ref:26-0000777")]
+    with workorders_db() as uow:                           # then the slow create shows up: cancel it
+        assert links.resolve_by_reference(uow, by_reference, LegacyWorkOrder("WO-9", "26-0000777", "OPEN"),
+                                          settle_seconds=60) == "WO-9"
+        links.cancel_confirmed(uow, by_reference)
+    assert due_cancels(workorders_db) == []
+
+
+def test_a_cancel_by_tracking_number_settles_when_nothing_landed_and_keeps_a_work_order_routed_back(
+        workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    _lease_runs_out(workorders_db)                         # its process died mid-create
+    previous = claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))).previous
+    with workorders_db() as uow:                           # nothing in Streets long after the re-route
+        assert links.resolve_by_reference(uow, previous, None, settle_seconds=0) is None
+    with workorders_db() as uow:
+        settled = uow.session.get(WorkOrderCancel, ("streets", "ref:26-0000777"))
+        assert settled.cancelled_at is not None and settled.last_error.startswith("nothing to cancel")
+    assert due_cancels(workorders_db) == []
+
+    _lease_runs_out(workorders_db)                         # re-routed to Watershed, then back to Streets
+    back = claim(workorders_db, routed(system="streets", at=now + timedelta(seconds=2))).previous
+    assert back.legacy_id == "ref:26-0000777" and back.system == "watershed"
+    from services.workorders.adapters.base import LegacyWorkOrder
+    with workorders_db() as uow:                           # Streets' cancel by our number, due again meanwhile
+        links._record_cancel(uow, "26-0000777", "streets", "ref:26-0000777")
+    with workorders_db() as uow:
+        found = LegacyWorkOrder("WO-9", "26-0000777", "OPEN")
+        assert links.resolve_by_reference(uow, previous, found, settle_seconds=60) is None
+        assert "routed back" in uow.session.get(WorkOrderCancel, ("streets", "ref:26-0000777")).refusal
+
+
+def test_a_create_the_system_refused_leaves_nothing_to_look_up_when_rerouted(workorders_db):
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    with workorders_db() as uow:
+        links.mark_rejected(uow, "26-0000777", "streets: no such service code")
+    moved = claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1)))
+    assert (moved.system, moved.previous) == ("watershed", None)
+    assert due_cancels(workorders_db) == []
+
+
+def _due(workorders_db):
+    with workorders_db() as uow:
+        return links.cancels_due(uow)
