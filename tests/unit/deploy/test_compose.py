@@ -18,7 +18,17 @@ PUBLIC = {"intake", "notifications"}
 
 @pytest.fixture(scope="module")
 def compose():
-    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    return yaml.load(COMPOSE_FILE.read_text(), Loader=ComposeLoader)["services"]
+
+
+class ComposeLoader(yaml.SafeLoader):
+    """yaml.safe_load without the `${VAR:default}` resolver nameko adds to yaml.SafeLoader once any test has loaded
+    a service's config: it would read compose's `${VAR:-default}` as the default "-default"."""
+
+
+ComposeLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "!env_var"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def environment(service):
