@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::Warning:nameko.extensions
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run status test bench chaos chaos-subset install migrate broker clean
+.PHONY: run status test test-full bench chaos chaos-subset install migrate broker clean
 
 NPM_STAMP := services/metrics/web/node_modules/.installed-$(shell sha1sum services/metrics/web/package-lock.json | cut -c1-12)
 
@@ -48,6 +48,10 @@ status:
 
 test: install broker
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# make test, with the slowest whole-system modules on both databases rather than one each (tests/integration/conftest.py).
+test-full: install broker
+	@CITY311_TEST_BOTH_DATABASES=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install migrate broker
 	@$(PY) -m bench.run $(BENCH_ARGS)

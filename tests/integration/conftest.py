@@ -1,4 +1,7 @@
 """Integration fixtures: the real system on a real RabbitMQ, on SQLite and (when reachable) PostgreSQL."""
+import functools
+import os
+
 import pytest
 from sqlalchemy.orm import sessionmaker
 
@@ -10,6 +13,31 @@ from tests.support.databases import POSTGRES_ADMIN_URL, database_urls, postgres_
 from tests.support.system import System
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# The slowest whole-system modules run on one database each in `make test` (alternating, so both engines carry the
+# whole system end to end; the races each engine has are tested on both by the database-only modules), and on
+# both in `make test-full` (CITY311_TEST_BOTH_DATABASES=1). Without PostgreSQL, they run on SQLite.
+ONE_DATABASE = {
+    "test_work_orders_more_systems.py": "postgresql", "test_work_orders.py": "sqlite",
+    "test_work_orders_reroutes.py": "postgresql", "test_open311_http.py": "sqlite",
+    "test_reliability.py": "postgresql", "test_bus_department_switch.py": "sqlite",
+    "test_request_lifecycle.py": "postgresql", "test_open311_schemathesis.py": "sqlite",
+    "test_routing_outcomes.py": "postgresql",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("CITY311_TEST_BOTH_DATABASES"):
+        return
+    kept, dropped, postgres = [], [], functools.cache(postgres_reachable)
+    for item in items:
+        chosen = ONE_DATABASE.get(item.path.name)
+        if chosen == "postgresql" and not postgres():
+            chosen = "sqlite"
+        backend = item.callspec.params.get("system") if hasattr(item, "callspec") else None
+        (dropped if chosen and backend in ("sqlite", "postgresql") and backend != chosen else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
