@@ -1,7 +1,11 @@
 """The chaos harness's own parts, without a system: the table, the fault choice, the poison markers, the proxy."""
 import json
 
+import pytest
+
+from shared.messaging import broker
 from tests.reliability.chaos import faults, table
+from tests.reliability.chaos.infrastructure import BrokerNode
 from tests.reliability.chaos.invariants import POISON_TAG, Findings, _marker, cancelled_statuses
 from tests.reliability.chaos.run import Row, _ids
 from tests.reliability.chaos.supervised import programs_for
@@ -98,3 +102,17 @@ def test_programs_carry_only_what_their_environment_adds_and_the_overrides(tmp_p
     assert dict(intake.env) == {"AMQP_URI": "amqp://node:1/"}
     assert dict(routing.env) == {"AMQP_URI": "amqp://proxy:2/"}
     assert tuple(intake.argv) == ("nameko", "run")
+
+
+def test_the_runs_broker_node_is_administered_as_itself_whatever_rabbitmqctl_the_tests_use(tmp_path, monkeypatch):
+    """Under pytest RABBITMQCTL names the machine's broker (tests/conftest.py): the "RabbitMQ stopped" fault must
+    still stop the run's own node, never the machine's."""
+    monkeypatch.setenv("RABBITMQCTL", "rabbitmqctl")
+    node = BrokerNode(tmp_path)
+    own = str(tmp_path / "bin" / "rabbitmqctl")
+    (tmp_path / broker.NODE_NOTE).write_text(json.dumps({"node": f"city311-{node.port}@localhost",
+                                                          "port": node.port, "rabbitmqctl": own}))
+    assert node.ctl() == [own, "-n", f"city311-{node.port}@localhost"]
+    (tmp_path / broker.NODE_NOTE).unlink()
+    with pytest.raises(RuntimeError, match="no node of this run's own"):
+        node.ctl()

@@ -32,8 +32,12 @@ class BrokerNode:
         return self
 
     def ctl(self):
-        """rabbitmqctl for this node only."""
-        return broker.rabbitmqctl_argv(self.uri, base=self.base)
+        """rabbitmqctl for this node only: never RABBITMQCTL from the environment, which names the broker the
+        tests run on (under pytest, the machine's: a chaos fault once stopped the machine's broker through it)."""
+        note = broker.local_node_note(self.uri, base=self.base)
+        if note is None:
+            raise RuntimeError(f"no node of this run's own serves port {self.port} (not started, or stopped)")
+        return [note["rabbitmqctl"], "-n", note["node"]]
 
     def stop_app(self):
         """The broker stops serving (every connection drops); the node stays, so start_app brings it back."""
