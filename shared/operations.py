@@ -79,6 +79,7 @@ class Status:
     dead_letters: dict             # service -> [description]
     dead_letter_error: str | None
     services: dict                 # service -> {"ready": bool, "status": ..., "detail": ..., "outbox": {...}}
+    departments: dict = field(default_factory=dict)   # work-order system -> see department_systems()
 
     def as_dict(self):
         return asdict(self)
@@ -166,15 +167,33 @@ def service_state(base_url):
     except ValueError:
         detail = response.text[:300]
     state = {"ready": response.status_code == 200, "status": "ready" if response.status_code == 200 else
-             f"not ready ({response.status_code})", "detail": detail, "outbox": {}}
+             f"not ready ({response.status_code})", "detail": detail, "outbox": {}, "samples": []}
     try:
         metrics = requests.get(f"{base_url.rstrip('/')}/metrics", timeout=TIMEOUT_SECONDS)
         if metrics.status_code == 200:
-            state["outbox"] = {sample.name: sample.value for family in text_string_to_metric_families(metrics.text)
-                               if "outbox" in family.name for sample in family.samples}
+            samples = [sample for family in text_string_to_metric_families(metrics.text) for sample in family.samples]
+            state["outbox"] = {s.name: s.value for s in samples if "outbox" in s.name}
+            state["samples"] = [(s.name, s.labels, s.value) for s in samples if s.name.startswith("city311_workorders")]
     except (requests.RequestException, ValueError):
         pass    # no /metrics (yet): readiness still shows
     return state
+
+
+def department_systems(workorders):
+    """{system: {"breaker", "waiting", "oldest_pending_seconds"}} from workorders' /health (its breakers) and
+    /metrics (links not yet created, the oldest one's age); {} when workorders does not answer."""
+    breakers = workorders["detail"].get("department_systems", {}) if isinstance(workorders["detail"], dict) else {}
+    systems = {name: {"breaker": state, "waiting": 0, "oldest_pending_seconds": 0.0}
+               for name, state in breakers.items()}
+    elsewhere = "not configured" if breakers else "unknown"   # links for a system workorders has no adapter for
+    for name, labels, value in workorders.get("samples", []):
+        system = systems.setdefault(labels.get("system", "?"), {"breaker": elsewhere, "waiting": 0,
+                                                                 "oldest_pending_seconds": 0.0})
+        if name == "city311_workorders_links" and labels.get("state") in ("pending", "leased"):
+            system["waiting"] += int(value)
+        elif name == "city311_workorders_oldest_pending_link_age_seconds":
+            system["oldest_pending_seconds"] = value
+    return systems
 
 
 def gather(settings):
@@ -184,8 +203,12 @@ def gather(settings):
         found_letters = pool.submit(dead_letters, settings)
         found_services = {s: pool.submit(service_state, url) for s, url in settings.service_urls.items()}
         (grouped, management_error), (letters, letters_error) = found_queues.result(), found_letters.result()
+        services = {s: f.result() for s, f in found_services.items()}
+        departments = department_systems(services["workorders"]) if "workorders" in services else {}
+        for state in services.values():
+            state.pop("samples", None)
         return Status(datetime.now(timezone.utc).isoformat(timespec="seconds"), management_error, grouped,
-                      letters, letters_error, {s: f.result() for s, f in found_services.items()})
+                      letters, letters_error, services, departments)
 
 
 def render_text(status):
@@ -215,6 +238,12 @@ def render_text(status):
     for service, state in status.services.items():
         outbox = ", ".join(f"{k} {v:g}" for k, v in state["outbox"].items())
         lines.append(f"  {service}: {state['status']}" + (f" -- outbox: {outbox}" if outbox else ""))
+    lines += ["", "Department systems"]
+    if not status.departments:
+        lines.append("  UNKNOWN: workorders does not answer")
+    for name, system in sorted(status.departments.items()):
+        lines.append(f"  {name}: breaker {system['breaker']}, {system['waiting']} work order(s) waiting, oldest "
+                     f"{system['oldest_pending_seconds']:.0f}s")
     return "\n".join(lines)
 
 
@@ -229,7 +258,8 @@ def main(argv=None):
     print(json.dumps(status.as_dict(), indent=2, default=str) if args.json else render_text(status))
     problems = status.management_error or status.dead_letter_error or any(
         r.state == "red" for rows in status.queues.values() for r in rows) or not all(
-        s["ready"] for s in status.services.values())
+        s["ready"] for s in status.services.values()) or any(
+        d["breaker"] != "closed" for d in status.departments.values())
     return 1 if problems else 0
 
 

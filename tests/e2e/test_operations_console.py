@@ -73,6 +73,7 @@ def test_readiness_of_each_service_is_shown_and_a_call_taker_is_refused(intake, 
     assert page.locator("tr[data-service=intake]").inner_text().split("\t")[1].startswith("ready")
     for service in ("routing", "workorders", "notifications", "metrics"):     # not running in this test
         assert "not answering" in page.locator(f"tr.state-red[data-service={service}]").inner_text()
+    assert "workorders does not answer" in page.locator("#departments-unknown").inner_text()   # said, not guessed
     page.locator("form.inline button.link", has_text="Sign out").click()
     page.wait_for_url("**/console/signin")
     sign_in(page, intake, "ana", "ana-demo-311!", "/console")

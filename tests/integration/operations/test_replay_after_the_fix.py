@@ -41,6 +41,13 @@ def dead_letters_in_metrics(system):
             if family.name == "city311_dead_letter_queue_messages" for sample in family.samples}.get(WORKORDERS_DLQ)
 
 
+def departments(system):
+    """What the operations console shows of the department systems, read from the running workorders."""
+    settings = operations.OperationsSettings.from_config({"AMQP_URI": system.amqp_uri,
+                                                          "WORKORDERS_URL": system.url("workorders", "")})
+    return operations.department_systems(operations.service_state(settings.service_urls["workorders"]))
+
+
 def queue_row(system, name):
     grouped, error = operations.queues(operations.OperationsSettings.from_config({"AMQP_URI": system.amqp_uri}))
     assert error is None, error
@@ -60,6 +67,8 @@ def test_a_dead_letter_is_seen_then_replayed_after_the_fix_and_handled_exactly_o
         row = wait_until(lambda: (r := queue_row(system, WORKORDERS_DLQ)) and r.ready == 1 and r, 60, 1,
                          "the dead letter in the management API's figures")
         assert row.state == "red" and "dead letters present" in row.reasons
+        assert {name: (d["breaker"], d["waiting"]) for name, d in departments(system).items()} == {
+            "streets": ("closed", 0), "solidwaste": ("closed", 0), "watershed": ("not configured", 1)}
 
         workorders = system.services["workorders"]             # the fix: Watershed configured, and a restart
         workorders.stop()
@@ -71,4 +80,5 @@ def test_a_dead_letter_is_seen_then_replayed_after_the_fix_and_handled_exactly_o
         assert len(legacy_orders(system, sid, "watershed")) == 1
         assert list_dead_letters(WORKORDERS_DLQ, system.amqp_uri) == []
         assert dead_letters_in_metrics(system) == 0
+        assert departments(system)["watershed"] == {"breaker": "closed", "waiting": 0, "oldest_pending_seconds": 0}
     assert len({event["event_id"] for event in tap.of_type("WorkOrderCreated", sid)}) == 1
