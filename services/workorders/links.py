@@ -257,13 +257,20 @@ def record_failure(uow, service_request_id, reason, budget, permanent):
     if hand_over(uow, service_request_id, create_may_have_landed=not permanent):
         return True  # the request has moved to another department: this one's failure no longer matters
     final = permanent or link.attempts >= budget
-    if final and link.state != "failed":
-        link.state, link.failure_permanent = "failed", permanent
-        uow.publish("WorkOrderFailed", {
-            "service_request_id": service_request_id, "work_order_system": link.work_order_system,
-            "reason": reason[:2000], "attempts": link.attempts, "permanent": permanent},
-            correlation_id=service_request_id)
+    if final:
+        _failed(uow, link, reason, permanent)
     return final
+
+
+def _failed(uow, link, reason, permanent):
+    """The link fails here: WorkOrderFailed goes out once (routing puts the request in triage with the reason)."""
+    if link.state == "failed":
+        return
+    link.state, link.failure_permanent = "failed", permanent
+    uow.publish("WorkOrderFailed", {
+        "service_request_id": link.service_request_id, "work_order_system": link.work_order_system,
+        "reason": reason[:2000], "attempts": link.attempts, "permanent": permanent},
+        correlation_id=link.service_request_id)
 
 
 def resendable(uow, limit=50):
@@ -278,10 +285,13 @@ def resendable(uow, limit=50):
 
 
 def mark_rejected(uow, service_request_id, reason):
-    """A resend the system refused outright: stop resending; staff decide from the triage list."""
+    """A resend the system refused outright: stop resending, and tell routing (WorkOrderFailed) unless it already
+    heard this request failed here, so staff decide from the triage list. A pending link (re-routed, or left by a
+    process that died) had told nobody: the chaos table lost a pothole re-routed to Watershed this way."""
     link = locked(uow, service_request_id)
     link.failure_permanent, link.last_error, link.updated_at, link.lease_until = True, reason[:2000], _now(), None
-    hand_over(uow, service_request_id, create_may_have_landed=False)
+    if not hand_over(uow, service_request_id, create_may_have_landed=False):
+        _failed(uow, link, reason, permanent=True)
 
 
 def cancels_due(uow, limit=50):

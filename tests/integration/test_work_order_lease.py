@@ -419,3 +419,22 @@ def test_a_create_the_system_refused_leaves_nothing_to_look_up_when_rerouted(wor
 def _due(workorders_db):
     with workorders_db() as uow:
         return links.cancels_due(uow)
+
+
+def test_a_reroute_the_new_system_refuses_on_resend_goes_to_triage_with_the_reason(workorders_db):
+    """Staff re-routed a pothole to Watershed, which has no category for it: the resend's refusal must reach routing
+    (WorkOrderFailed, permanent), not leave the request pending and unannounced (found by the chaos table)."""
+    now = datetime.now(timezone.utc)
+    assert claim(workorders_db, routed(at=now)) is not None
+    assert claim(workorders_db, routed(system="watershed", at=now + timedelta(seconds=1))) is None
+    created_by_the_holder(workorders_db)                  # moved to Watershed: the resend timer creates it there
+    with workorders_db() as uow:
+        links.mark_rejected(uow, "26-0000777", "watershed: no watershed category for service code POTHOLE")
+    with workorders_db() as uow:
+        failed = [e["data"] for e in outbox_events_of(uow) if e["event_type"] == "WorkOrderFailed"]
+    assert [(f["work_order_system"], f["permanent"]) for f in failed] == [("watershed", True)]
+    assert "no watershed category" in failed[0]["reason"]
+    with workorders_db() as uow:
+        assert links.resendable(uow) == []                # not asked again until staff decide
+        links.mark_rejected(uow, "26-0000777", "watershed: still no")
+        assert len([e for e in outbox_events_of(uow) if e["event_type"] == "WorkOrderFailed"]) == 1   # told once
