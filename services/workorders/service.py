@@ -143,11 +143,16 @@ class WorkOrdersService:
                     continue  # a re-route waited for a holder that died: the next round creates it there
             try:
                 legacy = self._find_or_create(pending)
-            except TransientError:
+            except TransientError as exc:
+                log.info("resend: the system did not answer yet; tried again later", system=pending.system,
+                         service_request_id=pending.request.service_request_id, error=str(exc)[:300])
                 with self.uow() as uow:
                     links.release(uow, pending.request.service_request_id)
                 continue
             except PermanentError as exc:
+                log.warning("resend refused by the department system: the request goes to triage",
+                            system=pending.system, service_request_id=pending.request.service_request_id,
+                            error=str(exc)[:300])
                 with self.uow() as uow:
                     links.mark_rejected(uow, pending.request.service_request_id, str(exc))
                 continue
