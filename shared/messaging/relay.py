@@ -24,9 +24,23 @@ Between batches the relay keeps both tables small: published events are forgotte
 `inbox_retention` (INBOX_RETENTION_DAYS, default 30: far beyond any redelivery, retry
 delay or republish; checked hourly, since the inbox has no index on processed_at).
 
-Two relays of one service would each publish the same due rows (duplicates, which
-consumers absorb); a claim on the due rows (FOR UPDATE SKIP LOCKED) would stop that, and
-since a batch holds at most one row per request, a claimed row also holds its request.
+Several instances of a service, several relays on one outbox (PostgreSQL): a batch claims its
+rows with FOR UPDATE SKIP LOCKED and holds the claim, in one transaction, across publishing,
+the confirms and the marking. Another relay skips the claimed rows, and since a claimed row
+is still unpublished, its request's later rows stay behind it there too: each event goes
+out once (a crash between the confirm and the commit republishes it, as with one relay),
+each request in order. The transaction rather than a lease column: a relay that dies lets
+go of its rows when its connection closes, with no lease to run out and no clock to trust,
+and the broker round trip it spans is bounded (connect and confirm timeouts). A connection
+that vanishes without closing is ended by the server after CLAIM_IDLE_SECONDS idle in the
+claim (idle_in_transaction_session_timeout), which releases its rows. The claimed rows
+block nobody else: handlers only insert, the purge deletes published rows only, and the
+operators' release touches parked rows only, which no batch claims.
+
+On SQLite (development: one host, one writer at a time) the read ends before publishing:
+holding it would hold the process's only connection, every handler's, for the round trip.
+One relay per database file holds as above; two processes on one file may publish a row
+twice (consumers absorb it) and a request's events may then arrive out of order.
 """
 import threading
 import time
@@ -34,7 +48,7 @@ from datetime import datetime, timedelta, timezone
 
 import structlog
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import bindparam, delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, text, update
 
 from shared.messaging.confirms import ConfirmedPublisher, Refused, Unconfirmed
 from shared.persistence.tables import inbox, outbox
@@ -50,7 +64,10 @@ _DUE = (select(outbox.c.id, outbox.c.event_id, outbox.c.exchange, outbox.c.routi
                or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= bindparam("now")),
                ~exists().where(_earlier.c.correlation_id == outbox.c.correlation_id,
                                _earlier.c.published_at.is_(None), _earlier.c.id < outbox.c.id))
-        .order_by(outbox.c.id).limit(bindparam("limit")))
+        .order_by(outbox.c.id).limit(bindparam("limit"))
+        .with_for_update(skip_locked=True))   # PostgreSQL; SQLite compiles no lock clause
+CLAIM_IDLE_SECONDS = 120   # above the publisher's connect (15 s) and confirm (30 s) timeouts
+_HOLD_CLAIM_IDLE = text(f"SET LOCAL idle_in_transaction_session_timeout = '{CLAIM_IDLE_SECONDS}s'")
 
 
 class BrokerUnavailable(Exception):
@@ -122,12 +139,12 @@ class OutboxRelay:
         Raises BrokerUnavailable, after recording the rest, if any row went unconfirmed.
         """
         with self._sessions() as session:
-            rows = session.execute(_DUE, {"now": _now(), "limit": self.batch_size}).all()
-        if not rows:
-            return 0
-        outcomes = self._publisher.publish(
-            [(row.exchange, row.routing_key, row.payload.encode(), row.event_id) for row in rows])
-        self._record(rows, outcomes)
+            rows = self._claim(session)
+            if not rows:
+                return 0
+            outcomes = self._publisher.publish(
+                [(row.exchange, row.routing_key, row.payload.encode(), row.event_id) for row in rows])
+            self._record(session, rows, outcomes)
         unconfirmed = [outcome for outcome in outcomes if isinstance(outcome, Unconfirmed)]
         if unconfirmed:
             raise BrokerUnavailable(f"the broker did not confirm {len(unconfirmed)} event(s): {unconfirmed[0]}")
@@ -137,16 +154,24 @@ class OutboxRelay:
         """Seconds a refused event waits before its next try, after `attempts` refusals."""
         return min(2.0 ** attempts, self.max_retry_pause)
 
-    def _record(self, rows, outcomes):
+    def _claim(self, session):
+        """The due rows, claimed until `session` commits on PostgreSQL; read and let go of on SQLite."""
+        if session.get_bind().dialect.name == "sqlite":
+            rows = session.execute(_DUE, {"now": _now(), "limit": self.batch_size}).all()
+            session.commit()   # frees the process's one connection for the round trip
+            return rows
+        session.execute(_HOLD_CLAIM_IDLE)
+        return session.execute(_DUE, {"now": _now(), "limit": self.batch_size}).all()
+
+    def _record(self, session, rows, outcomes):
         now = _now()
         confirmed = [row.id for row, outcome in zip(rows, outcomes) if outcome is None]
-        with self._sessions() as session:
-            if confirmed:
-                session.execute(update(outbox).where(outbox.c.id.in_(confirmed)).values(published_at=now))
-            for row, outcome in zip(rows, outcomes):
-                if isinstance(outcome, Refused):
-                    self._refused(session, row, outcome, now)
-            session.commit()
+        if confirmed:
+            session.execute(update(outbox).where(outbox.c.id.in_(confirmed)).values(published_at=now))
+        for row, outcome in zip(rows, outcomes):
+            if isinstance(outcome, Refused):
+                self._refused(session, row, outcome, now)
+        session.commit()
 
     def _refused(self, session, row, reason, now):
         attempts = row.attempts + 1
