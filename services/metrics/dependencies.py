@@ -72,16 +72,6 @@ class HandlerHealth(DependencyProvider):
             prometheus.LAST_EVENT_OCCURRED.set(datetime.fromisoformat(max(occurred)).timestamp())
 
 
-class MeasuresMarker(DependencyProvider):
-    """Remembers (per process) what the last measure update on the stream was computed from."""
-
-    def setup(self):
-        self.marker = {}
-
-    def get_dependency(self, worker_ctx):
-        return self.marker
-
-
 class ConfiguredTimer(Timer):
     """nameko's timer with its interval read from config when the service starts (seconds)."""
 

@@ -98,3 +98,13 @@ class InformationFact(Base):
     department: Mapped[str | None] = mapped_column(String(60))
     channel: Mapped[str] = mapped_column(String(40))
     logged_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MeasuresPeriod(Base):
+    """A period whose measures update went on the stream, and the facts it was computed from.
+
+    The instance that inserts a period's row publishes its update; the others, finding the row, do not.
+    """
+    __tablename__ = "measures_periods"
+    period_start: Mapped[datetime] = mapped_column(primary_key=True)
+    facts_marker: Mapped[str] = mapped_column(String(80))

@@ -134,7 +134,8 @@ def request_fact(session, service_request_id):
 
 
 def last_change(session):
-    """A marker that moves whenever a fact changes: (newest request-fact update, information contacts)."""
+    """A marker that moves whenever a fact changes: the newest request-fact update and the information contacts,
+    as text (the stream's measures periods keep it)."""
     newest = session.execute(select(func.max(RequestFact.updated_at))).scalar_one()
     contacts = session.execute(select(func.count()).select_from(InformationFact)).scalar_one()
-    return newest, contacts
+    return f"{newest.isoformat() if newest else '-'} {contacts}"

@@ -3,12 +3,12 @@ import json
 from datetime import datetime, timezone
 
 import structlog
+from nameko import config
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from services.metrics import api, export, facts, prometheus, queries, stream, web
-from services.metrics.dependencies import (HandlerHealth, JurisdictionGeography, MeasuresMarker,
-                                           MetricsStream, configured_timer)
+from services.metrics.dependencies import HandlerHealth, JurisdictionGeography, MetricsStream, configured_timer
 from services.metrics.queries import InvalidQuery
 from shared import observability
 from shared.messaging.entrypoints import apply_batch, reliable_event_handler
@@ -35,7 +35,6 @@ class MetricsService:
     health_counters = HandlerHealth()
     log_context = LogContext()
     http_metrics = observability.HttpMetrics()
-    measures_marker = MeasuresMarker()
 
     # -- facts from every event (never ReporterContactRecorded: it carries personal data) ----------
     # Batch handlers: the events waiting in a queue are folded in one transaction (group commit); the
@@ -98,13 +97,13 @@ class MetricsService:
     # -- measure updates on the stream ---------------------------------------------------------------
     @configured_timer("STREAM_MEASURES_SECONDS", 60)
     def emit_measures(self):
-        """Put the current measures on the stream, when any fact changed since the last time."""
+        """Put the current measures on the stream, when any fact changed since the last update: once a period,
+        by whichever instance claims the period first (stream.claim_measures)."""
+        now = datetime.now(timezone.utc)
         with self.uow() as uow:
-            marker = queries.last_change(uow.session)
-            if marker == self.measures_marker.get("last"):
-                return
-            stream.record(uow, "measures", api.measures_update(uow.session, self._ask({})))
-        self.measures_marker["last"] = marker
+            if stream.claim_measures(uow.session, now, float(config.get("STREAM_MEASURES_SECONDS", 60)),
+                                     queries.last_change(uow.session)):
+                stream.record(uow, "measures", api.measures_update(uow.session, self._ask({})))
 
     # -- HTTP -------------------------------------------------------------------------------------------
     @http("GET", "/api/<string:name>")

@@ -6,13 +6,23 @@ through the default exchange with publisher confirms. So a committed fact is
 on the stream eventually (a crash before the confirm republishes it: analysts
 may see a message twice, with the same `message_id`), and a rolled-back one
 never is.
+
+The measures update is timed, and every metrics instance runs the timer: the first instance
+to insert a period's row in `measures_periods` puts that period's update on the stream, the
+others find the row (their insert does nothing, after waiting for the first to commit) and
+publish nothing. The row keeps the facts the update was computed from, so no instance repeats
+an update when nothing changed since the last one, whichever instance made it.
 """
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from kombu import Queue
 from nameko import config
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.metrics.models import MeasuresPeriod
 from shared.persistence.unit_of_work import OUTBOX_INSERT
 
 SCHEMA = "city311.metrics.stream"
@@ -54,6 +64,29 @@ def message(kind, data, cause=None):
                   "occurred_at": cause["occurred_at"]} if cause else None,
         "data": data,
     }
+
+
+PERIODS_KEPT = timedelta(days=1)
+# Built once per dialect (bound values: compiled once, then cached).
+_CLAIM = {name: dialect.insert(MeasuresPeriod.__table__).on_conflict_do_nothing()
+          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_LAST_CLAIMED = select(MeasuresPeriod.facts_marker).order_by(MeasuresPeriod.period_start.desc()).limit(1)
+
+
+def claim_measures(session, now, seconds, facts_marker):
+    """True if this transaction is to put the measures update of `now`'s period (of `seconds`) on the stream:
+    the facts changed since the last update (`facts_marker`, queries.last_change) and no instance took the
+    period yet. The claim holds once the transaction commits; a rollback gives the period back."""
+    if session.execute(_LAST_CLAIMED).scalar() == facts_marker:
+        return False
+    period_start = datetime.fromtimestamp(now.timestamp() // seconds * seconds, timezone.utc)
+    claimed = session.execute(_CLAIM[session.get_bind().dialect.name],
+                              {"period_start": period_start, "facts_marker": facts_marker})
+    if claimed.rowcount != 1:
+        return False
+    # only the newest row is ever read: older periods are forgotten (a row a minute would grow for ever)
+    session.execute(delete(MeasuresPeriod).where(MeasuresPeriod.period_start < period_start - PERIODS_KEPT))
+    return True
 
 
 def record(uow, kind, data, cause=None):

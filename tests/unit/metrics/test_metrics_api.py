@@ -28,7 +28,7 @@ def get(query=""):
 
 @pytest.fixture
 def worker(unit_of_work):
-    service = worker_factory(MetricsService, uow=unit_of_work("metrics"), geography=SAMPLE, measures_marker={})
+    service = worker_factory(MetricsService, uow=unit_of_work("metrics"), geography=SAMPLE)
     for n, district in enumerate(["CD-01", "CD-02", "CD-03"], 1):
         for event in lifecycle(sid=f"26-000000{n}"):
             if event["event_type"] == "RequestRouted":

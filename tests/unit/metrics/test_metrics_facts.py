@@ -39,7 +39,7 @@ def fact_of(worker, sid="26-0000123"):
 @pytest.fixture
 def worker(unit_of_work):
     uow = unit_of_work("metrics")
-    service = worker_factory(MetricsService, uow=uow, geography=Geography(), measures_marker={})
+    service = worker_factory(MetricsService, uow=uow, geography=Geography())
     service.uow_factory = uow
     return service
 
