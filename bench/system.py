@@ -48,7 +48,6 @@ class BenchSystem(System):
             wiring["FORESTRY_DATABASE_URL"] = f"sqlite:///{workdir}/legacy/forestry/interface.sqlite3"
         if "transportation" in self.legacy_systems:
             wiring["TRANSPORTATION_AMQP_URI"] = self.amqp_uri
-            wiring["TRANSPORTATION_JOURNAL_PATH"] = f"{workdir}/workorders/transportation-journal.sqlite3"
         if "codeenforcement" in self.legacy_systems:
             wiring["CODEENFORCEMENT_WEBHOOK_URL"] = self.url("workorders", "/webhooks/codeenforcement")
             wiring["CODEENFORCEMENT_WEBHOOK_SECRET"] = WEBHOOK_SECRET

@@ -93,7 +93,8 @@ def main(argv):
     settings = load_service_config("workorders")
     names = args.system or settings.get("WORK_ORDER_SYSTEMS") or []
     sessions = sessionmaker(make_engine(settings["DATABASE_URL"]), expire_on_commit=False)
-    drifts = reconcile(sessions, {name: build_client(name, {}) for name in names}, args.repair)
+    clients = {name: build_client(name, {"journal_database_url": settings["DATABASE_URL"]}) for name in names}
+    drifts = reconcile(sessions, clients, args.repair)
     for drift in drifts:
         print(json.dumps(asdict(drift)))
     print(f"{len(drifts)} drift(s) found, {sum(d.repaired for d in drifts)} repaired", file=sys.stderr)

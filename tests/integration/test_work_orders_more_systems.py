@@ -76,7 +76,6 @@ def system(request, tmp_path_factory):
                        else f"sqlite:///{workdir}/legacy/forestry/interface.sqlite3")
         env = {"FORESTRY_DATABASE_URL": forestry_db,
                "TRANSPORTATION_AMQP_URI": stack.enter_context(transportation_vhost()),
-               "TRANSPORTATION_JOURNAL_PATH": f"{workdir}/workorders/transportation-journal.sqlite3",
                "CODEENFORCEMENT_WEBHOOK_SECRET": WEBHOOK_SECRET}
         running = System(uri, urls, workdir, extra_env=env, legacy=SYSTEMS)
         running.env["CODEENFORCEMENT_WEBHOOK_URL"] = running.url("workorders", "/webhooks/codeenforcement")
@@ -139,11 +138,13 @@ def update_link(system, sid, **values):
         engine.dispose()
 
 
-def client_for(system, legacy, journal_path):
-    """A patient client, as another workorders process would build it (with its own Transportation journal)."""
+def client_for(system, legacy):
+    """A patient client, as another workorders process would build it (Transportation's journal: the service's
+    database)."""
     env = system.env
     settings = {"forestry": {"database_url": env["FORESTRY_DATABASE_URL"], "answer_timeout_seconds": 20},
-                "transportation": {"amqp_uri": env["TRANSPORTATION_AMQP_URI"], "journal_path": str(journal_path),
+                "transportation": {"amqp_uri": env["TRANSPORTATION_AMQP_URI"],
+                                   "journal_database_url": system.database_urls["workorders"],
                                    "ack_timeout_seconds": 20},
                 "codeenforcement": {"url": env["CODEENFORCEMENT_URL"]}}[legacy]
     return build_client(legacy, settings)
@@ -194,12 +195,12 @@ def test_a_system_down_past_the_retry_budget_sends_to_triage_then_catches_up(sys
 
 
 @pytest.mark.parametrize("legacy", SYSTEMS)
-def test_killed_between_the_legacy_create_and_our_commit_no_second_work_order(system, legacy, tmp_path):
+def test_killed_between_the_legacy_create_and_our_commit_no_second_work_order(system, legacy):
     system.services["workorders"].kill(signal.SIGKILL)
     try:
         sid = file_for(system, legacy)
         # The create the dead process had sent, with our tracking id as the external reference.
-        created = client_for(system, legacy, tmp_path / "journal.sqlite3").create(
+        created = client_for(system, legacy).create(
             WorkOrderRequest(sid, REQUESTS[legacy]["service_code"], "sent before the crash", None, None, None,
                              "normal"))
     finally:

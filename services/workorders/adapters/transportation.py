@@ -14,7 +14,6 @@ comes back on the next call.
 import logging
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from .base import LegacyWorkOrder, StatusChange, TransientError, WorkOrderRequest
 from .cursors import read_cursor, write_cursor
@@ -29,9 +28,10 @@ log = logging.getLogger(__name__)
 
 
 def from_config(system: str, config: dict) -> "TransportationBodClient":
-    """Build from the merged ``deploy/workorder_systems/<system>.yaml`` configuration."""
+    """Build from the merged ``deploy/workorder_systems/<system>.yaml`` configuration; the journal lives in the
+    database at ``journal_database_url`` (the workorders service passes its own DATABASE_URL)."""
     queues = DepartmentQueues(system, config["amqp_uri"], config["queues"], float(config["connect_timeout_seconds"]))
-    journal = TransportationJournal(system, Path(config["journal_path"]),
+    journal = TransportationJournal(system, config["journal_database_url"],
                                     timedelta(days=float(config["journal_retention_days"])))
     return TransportationBodClient(system, queues, journal, SystemVocabulary.from_config(system, config),
                                    RejectionCodes.from_config(system, config), config)

@@ -1,68 +1,102 @@
-"""The city's own durable record of what it took off the Transportation queues (a small SQLite file).
+"""The city's own durable record of what it took off the Transportation queues, in the workorders database.
 
 A message is removed from its queue only after it is written here, so nothing
 taken is lost: an Acknowledge that came after create() gave up is found by
 find_by_reference, and Sync documents stay here (numbered in the order they
-arrived) until the caller's cursor has moved past them and they are old.
+arrived) until the caller's cursor has moved past them and they are old. In the
+service's own database (tables of the workorders migrations), every instance on
+every host reads the same journal; each system keeps its own rows.
 """
-from datetime import datetime
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
-from .journal_file import SqliteJournal, now
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.persistence.engine import make_engine
+
+from .base import TransientError
+from .models import TransportationAcknowledgement, TransportationJournalId, TransportationSyncDocument
 from .oagis_bods import Acknowledgement, SyncRecord
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS acknowledgements (
-    bod_id TEXT PRIMARY KEY, correlation_id TEXT NOT NULL, original_bod_id TEXT NOT NULL,
-    accepted INTEGER NOT NULL, legacy_id TEXT, external_reference TEXT, status TEXT,
-    reason_code TEXT, reason TEXT, received_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS acknowledgements_by_correlation ON acknowledgements (correlation_id);
-CREATE TABLE IF NOT EXISTS sync_documents (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, bod_id TEXT NOT NULL UNIQUE, legacy_id TEXT NOT NULL,
-    external_reference TEXT NOT NULL, status TEXT NOT NULL, resolution TEXT, changed_at TEXT NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sync_documents_by_arrival ON sync_documents (received_at);
-"""
 ACK_FIELDS = ("bod_id", "correlation_id", "original_bod_id", "accepted", "legacy_id", "external_reference", "status",
               "reason_code", "reason")
 SYNC_FIELDS = ("bod_id", "legacy_id", "external_reference", "status", "resolution", "changed_at")
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 
 
-class TransportationJournal(SqliteJournal):
+class TransportationJournal:
     """Acknowledgements by correlation id, Sync documents by arrival; the same document kept once."""
-    SCHEMA = SCHEMA
+
+    def __init__(self, system: str, database_url: str, retention: timedelta):
+        self._system = system
+        self._url = database_url
+        self._retention = retention
+        self._engine = None  # made on first use: building a client touches nothing
+
+    def identity(self) -> str:
+        """This journal's random id: a cursor numbered in another journal does not apply here."""
+        with self._transaction() as connection:
+            self._keep(connection, TransportationJournalId, {"journal_id": uuid.uuid4().hex})
+            return connection.execute(select(TransportationJournalId.journal_id)
+                                      .where(TransportationJournalId.system == self._system)).scalar_one()
 
     def record_acknowledgement(self, ack: Acknowledgement) -> None:
         """Keep an Acknowledge (again is a no-op)."""
-        self._insert("acknowledgements", ACK_FIELDS, [getattr(ack, field) for field in ACK_FIELDS])
+        with self._transaction() as connection:
+            self._keep(connection, TransportationAcknowledgement,
+                       {**{field: getattr(ack, field) for field in ACK_FIELDS}, "received_at": _now()})
 
     def acknowledgements(self, correlation_id: str) -> list[Acknowledgement]:
         """Every Acknowledge kept for this correlation id, in the order they arrived."""
-        rows = self._select(f"SELECT {', '.join(ACK_FIELDS)} FROM acknowledgements WHERE correlation_id = ?"
-                            " ORDER BY rowid", (correlation_id,))
+        table = TransportationAcknowledgement
+        with self._transaction() as connection:
+            rows = connection.execute(select(*(getattr(table, field) for field in ACK_FIELDS))
+                                      .where(table.system == self._system, table.correlation_id == correlation_id)
+                                      .order_by(table.arrival)).all()
         return [Acknowledgement(*row[:3], bool(row[3]), *row[4:]) for row in rows]
 
     def record_sync(self, record: SyncRecord) -> None:
         """Keep a Sync document (again is a no-op)."""
-        values = [getattr(record, field) for field in SYNC_FIELDS]
-        self._insert("sync_documents", SYNC_FIELDS, [*values[:-1], values[-1].isoformat()])
+        values = {field: getattr(record, field) for field in SYNC_FIELDS}
+        with self._transaction() as connection:
+            self._keep(connection, TransportationSyncDocument,
+                       dict(values, changed_at=record.changed_at.isoformat(), received_at=_now()))
 
     def sync_after(self, seq: int, limit: int) -> list[tuple[int, SyncRecord]]:
         """Up to ``limit`` Sync documents that arrived after number ``seq``, in arrival order."""
-        rows = self._select(f"SELECT seq, {', '.join(SYNC_FIELDS)} FROM sync_documents WHERE seq > ?"
-                            " ORDER BY seq LIMIT ?", (seq, limit))
+        table = TransportationSyncDocument
+        with self._transaction() as connection:
+            rows = connection.execute(select(table.seq, *(getattr(table, field) for field in SYNC_FIELDS))
+                                      .where(table.system == self._system, table.seq > seq)
+                                      .order_by(table.seq).limit(limit)).all()
         return [(row[0], SyncRecord(*row[1:-1], datetime.fromisoformat(row[-1]))) for row in rows]
 
     def prune(self) -> None:
         """Forget what arrived longer ago than the retention period."""
-        cutoff = self._cutoff()
-        with self._connect() as db:
-            db.execute("DELETE FROM acknowledgements WHERE received_at < ?", (cutoff,))
-            db.execute("DELETE FROM sync_documents WHERE received_at < ?", (cutoff,))
+        cutoff = _now() - self._retention
+        with self._transaction() as connection:
+            for table in (TransportationAcknowledgement, TransportationSyncDocument):
+                connection.execute(delete(table).where(table.system == self._system, table.received_at < cutoff))
 
-    def _insert(self, table: str, fields: tuple[str, ...], values: list) -> None:
-        marks = ", ".join("?" for _ in range(len(fields) + 1))
-        with self._connect() as db:
-            db.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(fields)}, received_at) VALUES ({marks})",
-                       [*values, now()])
+    def _keep(self, connection, model, values: dict) -> None:
+        """Insert the row unless its key is there already (another instance may take the same document)."""
+        insert = _DIALECTS[connection.dialect.name].insert(model.__table__).on_conflict_do_nothing()
+        connection.execute(insert, dict(values, system=self._system))
+
+    @contextmanager
+    def _transaction(self):
+        # committed on a clean exit; the database away is the journal away: try again later
+        try:
+            if self._engine is None:
+                self._engine = make_engine(self._url)
+            with self._engine.begin() as connection:
+                yield connection
+        except (SQLAlchemyError, OSError) as error:
+            raise TransientError(self._system, f"journal: {error}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

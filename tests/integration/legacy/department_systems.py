@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.workorders.adapters.codeenforcement_events import WebhookRejected, verify_and_parse_webhook
 from shared.messaging.broker import rabbitmqctl_argv
+from shared.persistence.migrations import upgrade
 from tests.support.broker import BASE_URI, _with_vhost, isolated_vhost
 
 MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -97,7 +98,7 @@ def client_settings(simulator, backend: str | None, journal_dir: Path) -> dict:
         url = backend or f"sqlite:///{simulator.data_dir / 'interface.sqlite3'}"
         return {"database_url": url, "answer_timeout_seconds": 5, "poll_interval_seconds": 0.05}
     if simulator.name == "transportation":
-        return {"amqp_uri": backend, "journal_path": str(journal_dir / "journal.sqlite3"),
+        return {"amqp_uri": backend, "journal_database_url": workorders_database(journal_dir),
                 "ack_timeout_seconds": 5, "poll_interval_seconds": 0.05}
     if simulator.name != "codeenforcement":
         raise ValueError(f"no client settings for simulator {simulator.name!r}")
@@ -132,3 +133,10 @@ class WebhookReceiver:
 
     def __exit__(self, *exc_info) -> None:
         self._server.shutdown()
+
+
+def workorders_database(folder: Path) -> str:
+    """A migrated workorders database in `folder` (made once): where Transportation's client keeps its journal."""
+    url = f"sqlite:///{folder / 'workorders.sqlite'}"
+    upgrade("workorders", url)
+    return url

@@ -5,6 +5,7 @@ from contextlib import closing
 import amqp
 import kombu
 import pytest
+from sqlalchemy import make_url
 
 from services.workorders.adapters import PermanentError, TransientError, build_client
 from tests.integration.legacy.department_systems import client_settings, simulator_arguments, transportation_vhost
@@ -107,9 +108,9 @@ def test_doubled_and_late_acknowledgements_are_kept_once(simulator, amqp_uri, se
 
     def both_answers_taken():  # two documents, four Acknowledge messages, the queue empty
         client.find_by_reference(request.service_request_id)
-        with closing(sqlite3.connect(settings["journal_path"])) as journal:
-            kept = journal.execute("SELECT accepted, reason_code FROM acknowledgements WHERE correlation_id = ?"
-                                   " ORDER BY rowid", (request.service_request_id,)).fetchall()
+        with closing(sqlite3.connect(make_url(settings["journal_database_url"]).database)) as journal:
+            kept = journal.execute("SELECT accepted, reason_code FROM transportation_acknowledgements WHERE"
+                                   " correlation_id = ? ORDER BY arrival", (request.service_request_id,)).fetchall()
         return waiting(amqp_uri, "transportation.acknowledge") == 0 and len(kept) >= 2 and kept
     assert wait_for(both_answers_taken) == [(1, None), (0, "DUPLICATE")]  # each doubled one kept once
     assert take_all(amqp_uri, "transportation.parked") == []  # doubled is not unreadable

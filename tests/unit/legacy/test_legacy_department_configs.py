@@ -75,7 +75,8 @@ def test_crew_main_path_reaches_completion_with_a_resolution(system):
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_building_a_client_touches_nothing(system, tmp_path):
-    settings = {"database_url": f"sqlite:///{tmp_path}/absent.sqlite3", "journal_path": str(tmp_path / "j.sqlite3")}
+    settings = {"database_url": f"sqlite:///{tmp_path}/absent.sqlite3",
+                "journal_database_url": f"sqlite:///{tmp_path}/workorders.sqlite3"}
     client = build_client(system, settings)
     assert client.name == system and list(tmp_path.iterdir()) == []
 
@@ -86,7 +87,7 @@ def absent_client(request, tmp_path):
     settings = {"forestry-sqlite": {"database_url": f"sqlite:///{tmp_path}/not-there.sqlite3"},
                 "forestry-mariadb": {"database_url": "mysql+pymysql://root@127.0.0.1:1/forestry"},
                 "transportation": {"amqp_uri": "amqp://guest:guest@127.0.0.1:1/", "connect_timeout_seconds": 1,
-                                   "journal_path": str(tmp_path / "journal.sqlite3")},
+                                   "journal_database_url": f"sqlite:///{tmp_path}/workorders.sqlite3"},
                 "codeenforcement": {"url": "http://127.0.0.1:1", "timeout_seconds": 1}}[request.param]
     return build_client(request.param.split("-")[0], settings)
 

@@ -7,6 +7,7 @@ from legacy_systems.transportation import bods as department
 from services.workorders.adapters import oagis_bods as city
 from services.workorders.adapters.transportation_journal import TransportationJournal
 from services.workorders.adapters.vocabulary import change_id
+from shared.persistence.migrations import upgrade
 
 ORDER = {"legacy_id": "TMO-000042", "external_reference": "SR-1", "status": "ENTERED"}
 CHANGE = {"history_id": 7, "legacy_id": "TMO-000042", "external_reference": "SR-1", "status": "COMPLETED",
@@ -72,8 +73,16 @@ def test_sync_without_a_time_is_refused():
         department.read_inbound(b"x" * 11, 10)
 
 
+def _workorders_database(path):
+    """A migrated workorders database: the journal's tables are the service's."""
+    url = f"sqlite:///{path}"
+    upgrade("workorders", url)
+    return url
+
+
 def test_journal_keeps_each_document_once_in_arrival_order(tmp_path):
-    journal = TransportationJournal("transportation", tmp_path / "journal.sqlite3", timedelta(days=30))
+    journal = TransportationJournal("transportation", _workorders_database(tmp_path / "workorders.sqlite"),
+                                    timedelta(days=30))
     ack = city.read_acknowledgement(department.acknowledgement(process(), True, ORDER)[1])
     for _ in range(2):
         journal.record_acknowledgement(ack)
@@ -84,11 +93,13 @@ def test_journal_keeps_each_document_once_in_arrival_order(tmp_path):
     assert (completed.status, later.status) == ("COMPLETED", "X") and first < second
     assert journal.sync_after(first, 10) == [(second, later)]
     assert journal.identity() == journal.identity() != \
-        TransportationJournal("transportation", tmp_path / "other.sqlite3", timedelta(days=1)).identity()
+        TransportationJournal("transportation", _workorders_database(tmp_path / "other.sqlite"),
+                              timedelta(days=1)).identity()
 
 
 def test_journal_forgets_what_is_older_than_the_retention(tmp_path):
-    journal = TransportationJournal("transportation", tmp_path / "journal.sqlite3", timedelta(seconds=0))
+    journal = TransportationJournal("transportation", _workorders_database(tmp_path / "workorders.sqlite"),
+                                    timedelta(seconds=0))
     journal.record_sync(city.read_sync(department.sync(CHANGE)[1]))
     journal.prune()
     assert journal.sync_after(0, 10) == []
