@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared.config import SERVICES
 from shared.messaging import deadletters
 from shared.messaging.broker import amqp_uri
+from shared.messaging.nodes import first_node, vhost_of
 
 TIMEOUT_SECONDS = 3
 DEFAULT_PORTS = {"intake": 8311, "metrics": 8312, "notifications": 8313, "workorders": 8314, "routing": 8315}
@@ -45,7 +46,7 @@ class OperationsSettings:
         def setting(name, default):
             return str((config or {}).get(name) or os.environ.get(name) or default)
         uri = setting("AMQP_URI", amqp_uri())
-        broker = urlparse(uri)
+        broker = urlparse(first_node(uri))   # a cluster's list: the management API of its first node
         return cls(setting("RABBITMQ_MANAGEMENT_URL", f"http://{broker.hostname or 'localhost'}:15672"),
                    setting("RABBITMQ_MANAGEMENT_USER", unquote(broker.username or "guest")),
                    setting("RABBITMQ_MANAGEMENT_PASSWORD", unquote(broker.password or "guest")), uri,
@@ -53,7 +54,7 @@ class OperationsSettings:
 
     @property
     def vhost(self):
-        return unquote(urlparse(self.amqp_uri).path[1:]) or "/"
+        return vhost_of(first_node(self.amqp_uri))
 
 
 @dataclass

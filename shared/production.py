@@ -120,7 +120,16 @@ def _development_values():
 
 
 def amqp_problem(name, uri):
-    """Why an AMQP URI is refused in production (None when it is fine)."""
+    """Why an AMQP URI (or any node of a cluster's `;`-separated list) is refused in production (None: fine)."""
+    from shared.messaging.nodes import BrokerNodesError, broker_nodes
+    try:
+        nodes = broker_nodes(uri)
+    except BrokerNodesError as exc:
+        return f"{name}: {exc}"
+    return next(filter(None, (_node_problem(name, node) for node in nodes)), None)
+
+
+def _node_problem(name, uri):
     parsed = urlparse(uri)
     user, password = unquote(parsed.username or ""), unquote(parsed.password or "")
     if not user or user == "guest" or password in ("", "guest"):

@@ -111,9 +111,9 @@ def wait_for_broker(attempt, readiness, reporter, amqp_uri, on_wait=None):
 
 
 def broker_address(amqp_uri):
-    """host:port of a broker URI (never its credentials)."""
-    with Connection(amqp_uri) as broker:
-        return f"{broker.hostname}:{broker.port or 5672}"
+    """host:port of a broker URI, of each node of a cluster's list (`;`-separated), never its credentials."""
+    from shared.messaging.nodes import addresses
+    return addresses(amqp_uri)
 
 
 def _failure(probe):

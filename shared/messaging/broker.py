@@ -52,7 +52,7 @@ def amqp_uri():
 
 
 def _host_port(uri):
-    parsed = urlparse(uri)
+    parsed = urlparse(uri.split(";")[0].strip())   # a cluster's list (shared/messaging/nodes.py): its first node
     return parsed.hostname or "localhost", parsed.port or 5672
 
 
@@ -73,6 +73,11 @@ def _script(name):
     if real.is_file() and os.access(real, os.X_OK):
         return str(real)
     return shutil.which(name)
+
+
+def server_installed():
+    """True when this machine can start a RabbitMQ node of the project's own (rabbitmq-server is installed)."""
+    return _script("rabbitmq-server") is not None
 
 
 def _dist_port(port):

@@ -8,12 +8,24 @@ it, and a mandatory message no queue took is reported, never taken for published
 A message that did not get through is either Refused (the broker had it and said no: returned
 unroutable or nacked, the message's own trouble) or Unconfirmed (the connection failed or no
 confirm came in time: the broker's trouble, whatever the message).
+
+The broker may be a cluster (AMQP_URI lists its nodes, shared/messaging/nodes.py): a connection
+that fails is opened again on the next node that answers, starting from the one that last worked.
+The connection carries AMQP heartbeats (nameko's HEARTBEAT setting, 60 s by default, as nameko's
+own consumers): while confirms are awaited, a broker silent for two intervals is given up as dead;
+a connection left idle past one interval (the relay had nothing to publish, and a publisher sends
+heartbeats only while it works) is opened afresh rather than trusted, as the broker may have
+closed it for its silence.
 """
 import socket
 import time
 
 import amqp
 from kombu import Connection
+from nameko import config
+from nameko.constants import HEARTBEAT_CONFIG_KEY
+
+from shared.messaging.nodes import DEFAULT_HEARTBEAT_SECONDS, broker_nodes, host_port
 
 PERSISTENT = 2
 
@@ -33,9 +45,14 @@ NO_CONFIRM = Unconfirmed("no confirm from the broker")
 class ConfirmedPublisher:
     """One connection and one confirm-mode channel, kept across batches and reopened after any error."""
 
-    def __init__(self, amqp_uri, declare=(), confirm_timeout=30.0):
-        self._uri, self._declare, self._timeout = amqp_uri, list(declare), confirm_timeout
+    def __init__(self, amqp_uri, declare=(), confirm_timeout=30.0, heartbeat=None, connect_timeout=15.0):
+        self._nodes = broker_nodes(amqp_uri)
+        self._declare, self._timeout, self._connect_timeout = list(declare), confirm_timeout, connect_timeout
+        # seconds; 0 turns heartbeats off. None: the service's HEARTBEAT setting, as nameko's consumers
+        self.heartbeat = float(config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT_SECONDS)
+                               if heartbeat is None else heartbeat)
         self._connection = self._channel = None
+        self._last_used = 0.0
         self._next_tag = 1
         self._pending = {}       # delivery tag -> index in the current batch
         self._returned_ids = {}  # message id -> index in the current batch
@@ -75,9 +92,24 @@ class ConfirmedPublisher:
             except Exception:  # closing a broken connection: nothing left to save
                 pass
 
+    @property
+    def node(self):
+        """host:port of the node the connection is open to (None when closed)."""
+        if self._connection is None:
+            return None
+        return f"{self._connection.hostname}:{self._connection.port}"
+
     def _open(self):
+        if self._channel is not None and self.heartbeat and not self._still_alive():
+            self.close()
+        self._last_used = time.monotonic()
         if self._channel is None:
-            self._connection = Connection(self._uri, connect_timeout=15)
+            # every node once, without pause: the failover is at once, the retrying is the relay's
+            self._connection = Connection(self._nodes, connect_timeout=self._connect_timeout,
+                                          heartbeat=self.heartbeat, failover_strategy="round-robin")
+            self._connection.ensure_connection(max_retries=len(self._nodes) - 1, interval_start=0,
+                                               interval_step=0, interval_max=0)
+            self._start_next_time_at(self._connection)
             channel = self._connection.channel()
             for entity in self._declare:
                 entity(channel).declare()
@@ -88,13 +120,37 @@ class ConfirmedPublisher:
             self._channel, self._next_tag, self._returned_ids = channel, 1, {}
         return self._channel
 
+    def _still_alive(self):
+        """False for a connection idle past a heartbeat interval (the broker may have closed it for its
+        silence) or whose broker missed its heartbeats: it is opened afresh rather than published on."""
+        if time.monotonic() - self._last_used >= self.heartbeat:
+            return False
+        try:
+            self._connection.heartbeat_check()
+        except Exception:  # missed heartbeats, a socket gone: the connection is dead either way
+            return False
+        return True
+
+    def _start_next_time_at(self, connection):
+        """The node that answered goes first when the connection is opened again (no wait on a dead one)."""
+        at = (connection.hostname, connection.port)
+        for index, node in enumerate(self._nodes):
+            if host_port(node) == at:
+                self._nodes = self._nodes[index:] + self._nodes[:index]
+                return
+
     def _await_confirms(self):
         deadline = time.monotonic() + self._timeout
         while self._pending:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise socket.timeout(f"{len(self._pending)} confirms missing after {self._timeout:g} s")
-            self._connection.drain_events(timeout=left)
+            try:
+                self._connection.drain_events(timeout=min(left, self.heartbeat / 2) if self.heartbeat else left)
+            except socket.timeout:
+                if self.heartbeat:
+                    self._connection.heartbeat_check()   # ours go out; the broker's missed twice: raises
+        self._last_used = time.monotonic()
 
     def _settle(self, tag, multiple, outcome):
         tags = [t for t in self._pending if t <= tag] if multiple else [tag]

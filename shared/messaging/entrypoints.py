@@ -46,6 +46,7 @@ from shared import observability
 from shared.events import InvalidEvent, parse_event
 from shared.messaging.crash_guard import CrashGuard
 from shared.messaging.failures import CappedBackoff, is_infrastructure_error
+from shared.messaging.nodes import described
 from shared.messaging.topology import ServiceQueues, declare, work_queue_name
 from shared.readiness import DATABASE, broker_address, readiness_of, wait_for_broker
 
@@ -80,6 +81,11 @@ def handler_queues(service_name, source_service, event_type, method_name):
 
 class ResilientConsumer(NamekoConsumer):
     """nameko's consumer, for which a reset socket under an ack or a requeue is a lost connection."""
+
+    def on_connection_error(self, exc, interval):
+        # nameko's own masks the first node's password only: AMQP_URI may list a cluster's nodes
+        log.warning("cannot reach the broker, trying the next node", broker=described(self.amqp_uri),
+                    error=str(exc), retry_in_seconds=interval)
 
     def ack_message(self, message):
         _settle(message, message.ack)
