@@ -2,16 +2,25 @@
 
 The system is the one `make chaos` starts (its own broker node and PostgreSQL server,
 every process under supervisord), with the tests' fast timers and short faults; the
-whole table is `make chaos`. It runs with `make chaos-subset` (marker `chaos`), not yet
-in `make test` (about five minutes: beyond make test's budget; 12 of 12 rows green on 2026-12-07).
+whole table is `make chaos`. Marker `chaos`: `make test` runs this module in a second
+pytest process alongside the rest of the suite (its system shares nothing with theirs:
+own node, own server, free ports), and `make chaos-subset` runs it alone.
 """
 import pytest
 
 from bench.system import ALL_SYSTEMS
+from shared.messaging import broker
 from tests.reliability.chaos import faults
+from tests.reliability.chaos.infrastructure import POSTGRES_BIN
 from tests.reliability.chaos.session import chaos_session
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+pytestmark = [pytest.mark.integration, pytest.mark.chaos,
+              pytest.mark.skipif(not broker.server_installed(),
+                                 reason="the fault table starts a RabbitMQ node of its own: rabbitmq-server is not "
+                                        "installed (sudo apt-get install rabbitmq-server)"),
+              pytest.mark.skipif(not (POSTGRES_BIN / "initdb").exists(),
+                                 reason=f"the fault table starts a PostgreSQL server of its own: no initdb in "
+                                        f"{POSTGRES_BIN} (install postgresql, or set CITY311_POSTGRES_BIN)")]
 
 RATE = 2.0                 # contacts per second
 CONVERGE_SECONDS = 90.0

@@ -22,8 +22,10 @@ MAIL_KEPT = 1_000_000   # the catch-all forgets the oldest mail past --keep: the
 class ChaosSystem(BenchSystem):
     """Every process a supervised program; supervisord restarts whatever dies."""
 
-    def __init__(self, node, database_urls, workdir, settings, proxied=None):
-        super().__init__(node.uri, database_urls, workdir, settings, crew_speed="fast")
+    def __init__(self, node, database_urls, workdir, settings, proxied=None, instances=None):
+        # node: a BrokerNode, or anything with its uri and ctl() (make cluster's three-node cluster);
+        # instances: {service: processes}, as bench's (make cluster runs two of each)
+        super().__init__(node.uri, database_urls, workdir, settings, instances=instances, crew_speed="fast")
         self.node = node
         self.env["RABBITMQCTL"] = shlex.join(node.ctl())   # the transportation simulator's vhost: our node
         self.proxied = proxied     # (service, proxy) or None
@@ -32,10 +34,12 @@ class ChaosSystem(BenchSystem):
         self.supervisor = None
 
     def programs(self):
-        overrides = {}
+        # a replica's own settings (its HTTP address) on top of the shared environment
+        overrides = {p.name: {k: v for k, v in p.env.items() if self.env.get(k) != v}
+                     for p in self.services.values() if p.env is not self.env}
         if self.proxied:
             service, proxy = self.proxied
-            overrides[service] = {"AMQP_URI": f"amqp://guest:guest@127.0.0.1:{proxy.port}/"}
+            overrides.setdefault(service, {})["AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
         return programs_for((*self.legacy.values(), *self.services.values()), self.env, ROOT, overrides)
 
     def start(self):
