@@ -46,24 +46,26 @@ run: install migrate broker
 status:
 	@$(VENV)/bin/supervisorctl -c var/run/supervisord.conf status
 
-# The suite, and beside it (a second pytest process: its own broker node, PostgreSQL server and system, so it
-# shares nothing but the cores) the chaos subset, one row of the fault table per kind of fault; both must pass.
-# CHAOS_SUBSET=no leaves the subset out; its output: var/log/chaos-subset.log.
-CHAOS_SUBSET ?= yes
+# The suite, and beside it a second pytest process running the bounded fault runs one after the other: the
+# chaos subset (one row of the fault table per kind of fault) and the cluster subset (three broker nodes, two
+# instances of every service). Each starts its own broker node(s), PostgreSQL server and system on free ports,
+# so they share nothing with the suite but the cores; all must pass. FAULT_SUBSETS=no leaves them out;
+# their output: var/log/fault-subsets.log.
+FAULT_SUBSETS ?= yes
 test: install broker
-	@mkdir -p var/log; subset=; \
-	if [ "$(CHAOS_SUBSET)" = yes ]; then \
-	  $(PY) -m pytest -m chaos tests/reliability/test_chaos_subset.py -q -p no:cacheprovider \
-	    --basetemp=var/run/chaos-subset-tmp > var/log/chaos-subset.log 2>&1 & subset=$$!; \
-	  trap 'kill $$subset 2>/dev/null' INT TERM; \
+	@mkdir -p var/log; side=; \
+	if [ "$(FAULT_SUBSETS)" = yes ]; then \
+	  $(PY) -m pytest -m "chaos or cluster" tests/reliability/test_chaos_subset.py tests/reliability/test_cluster_subset.py \
+	    -q -p no:cacheprovider --basetemp=var/run/fault-subsets-tmp > var/log/fault-subsets.log 2>&1 & side=$$!; \
+	  trap 'kill $$side 2>/dev/null' INT TERM; \
 	fi; \
-	$(PY) -m pytest $(PYTEST_ARGS); suite=$$?; chaos=0; \
-	if [ -n "$$subset" ]; then \
-	  wait $$subset; chaos=$$?; \
-	  echo "--- chaos subset (tests/reliability/test_chaos_subset.py, run alongside; var/log/chaos-subset.log):"; \
-	  grep -E "^(FAILED|ERROR|SKIPPED)|passed|failed|skipped|error" var/log/chaos-subset.log | tail -n 20; \
+	$(PY) -m pytest $(PYTEST_ARGS); suite=$$?; faults=0; \
+	if [ -n "$$side" ]; then \
+	  wait $$side; faults=$$?; \
+	  echo "--- fault subsets (chaos and cluster, run alongside; var/log/fault-subsets.log):"; \
+	  grep -E "^(FAILED|ERROR|SKIPPED)|passed|failed|skipped|error" var/log/fault-subsets.log | tail -n 20; \
 	fi; \
-	exit $$(( suite || chaos ))
+	exit $$(( suite || faults ))
 
 # make test, with the slowest whole-system modules on both databases rather than one each (tests/integration/conftest.py).
 test-full: install broker

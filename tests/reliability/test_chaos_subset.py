@@ -9,18 +9,13 @@ own node, own server, free ports), and `make chaos-subset` runs it alone.
 import pytest
 
 from bench.system import ALL_SYSTEMS
-from shared.messaging import broker
 from tests.reliability.chaos import faults
-from tests.reliability.chaos.infrastructure import POSTGRES_BIN
+from tests.reliability.chaos.infrastructure import what_is_missing
 from tests.reliability.chaos.session import chaos_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos,
-              pytest.mark.skipif(not broker.server_installed(),
-                                 reason="the fault table starts a RabbitMQ node of its own: rabbitmq-server is not "
-                                        "installed (sudo apt-get install rabbitmq-server)"),
-              pytest.mark.skipif(not (POSTGRES_BIN / "initdb").exists(),
-                                 reason=f"the fault table starts a PostgreSQL server of its own: no initdb in "
-                                        f"{POSTGRES_BIN} (install postgresql, or set CITY311_POSTGRES_BIN)")]
+              pytest.mark.skipif(bool(what_is_missing()), reason=f"the fault table starts servers of its own: "
+                                                                 f"{what_is_missing()}")]
 
 RATE = 2.0                 # contacts per second
 CONVERGE_SECONDS = 90.0

@@ -18,6 +18,16 @@ POSTGRES_BIN = Path(os.environ.get("CITY311_POSTGRES_BIN", "/usr/lib/postgresql/
 POSTGRES_USER = "postgres"   # initdb and the server refuse to run as root: they run as this user
 
 
+def what_is_missing():
+    """Why this machine cannot start the run's own broker node and PostgreSQL server ("" when it can)."""
+    missing = []
+    if not broker.server_installed():
+        missing.append("rabbitmq-server is not installed (sudo apt-get install rabbitmq-server)")
+    if not (POSTGRES_BIN / "initdb").exists():
+        missing.append(f"no PostgreSQL initdb in {POSTGRES_BIN} (install postgresql, or set CITY311_POSTGRES_BIN)")
+    return "; ".join(missing)
+
+
 class BrokerNode:
     """The project's own RabbitMQ node on a free port, its files under `base`."""
 
