@@ -11,14 +11,24 @@ from bench.mix import INFORMATION
 from bench.stats import summarize
 
 
-def legacy_work_orders(system):
-    """{our tracking id: work orders carrying it} over every configured legacy system; None if one won't say."""
-    counts = Counter()
+def legacy_listings(system):
+    """{legacy system: its admin listing of work orders (with their history)}; None if one won't say."""
+    listings = {}
     for name in system.legacy_systems:
         try:
-            orders = requests.get(system.url(name, "/admin/workorders"), timeout=60).json()["workorders"]
+            listings[name] = requests.get(system.url(name, "/admin/workorders"), timeout=60).json()["workorders"]
         except (requests.RequestException, ValueError, KeyError):
             return None
+    return listings
+
+
+def legacy_work_orders(system, listings=None):
+    """{our tracking id: work orders carrying it} over every configured legacy system; None if one won't say."""
+    listings = legacy_listings(system) if listings is None else listings
+    if listings is None:
+        return None
+    counts = Counter()
+    for orders in listings.values():
         counts.update(o["external_reference"] for o in orders)
     return dict(counts)
 

@@ -5,6 +5,7 @@ so an end-to-end time is "POST answered" to "visible on the bus", relay included
 """
 import json
 import time
+from datetime import datetime
 
 # Events watched on the services' exchanges (routing key = event type).
 WATCHED = {
@@ -46,6 +47,10 @@ class Milestones:
             record.setdefault("work_order_event_ids", set()).add(event.get("event_id"))
             record.setdefault("legacy_ids", set()).add((data.get("work_order_system"), data.get("legacy_id")))
             record["work_order_deliveries"] = record.get("work_order_deliveries", 0) + 1
+            # when workorders recorded the department system's answer (its own clock, this machine's)
+            if "handed_off_at" not in record and _epoch(data.get("created_at")) is not None:
+                record["handed_off_at"], record["handed_system"] = _epoch(data["created_at"]), data.get(
+                    "work_order_system")
         elif event_type == "NotificationSent":
             record.setdefault("notification_ids", set()).add(data.get("notification_id"))
             record["notification_deliveries"] = record.get("notification_deliveries", 0) + 1
@@ -77,3 +82,11 @@ class Milestones:
 
     def count(self, milestone):
         return sum(1 for r in self.by_id.values() if milestone in r)
+
+
+def _epoch(text):
+    """Seconds since the epoch of an ISO 8601 time with its offset; None when there is none or it won't parse."""
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except (TypeError, ValueError):
+        return None

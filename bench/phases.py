@@ -18,11 +18,16 @@ from bench.stats import growth, verdict
 class Schedule:
     """Runs phases on a driver, with a progress bar; remembers windows, drains, verdicts and samples."""
 
-    def __init__(self, driver, observer, ledger, settings, rules, deliveries_due=lambda: 0):
+    def __init__(self, driver, observer, ledger, settings, rules, deliveries_due=lambda: 0, cpu_meter=None):
         self.driver, self.observer, self.ledger = driver, observer, ledger
         self.deliveries_due = deliveries_due
         self.settings, self.rules = settings, rules
         self.windows, self.drains, self.verdicts, self.progress = [], {}, {}, []
+        self.cpu_meter, self.cpu_marks = cpu_meter, []   # CPU snapshots at each phase's start and drain's end
+
+    def mark_cpu(self, label):
+        if self.cpu_meter is not None:
+            self.cpu_marks.append({"label": label, "snapshot": self.cpu_meter.snapshot()})
 
     def fixed(self, rates, seconds):
         for rate in rates:
@@ -53,6 +58,7 @@ class Schedule:
                 bar.n = len(entries)
                 bar.set_postfix(in_flight=sum(1 for e in entries if e.outcome is None), queued=sample["backlog"],
                                 not_counted=sample["pending"], work_orders=self.observer.work_orders)
+            self.mark_cpu(f"start {name}")
             window = self.driver.run(name, rate, seconds, on_tick=tick)
             tick()
         self.windows.append(window)
@@ -83,6 +89,7 @@ class Schedule:
             answered = not self.ledger.in_flight()
             sample["deliveries_due"] = due = self.deliveries_due()
             calm = calm + 1 if answered and sample["backlog"] <= 5 and sample["pending"] <= 5 and due <= 5 else 0
+        self.mark_cpu(f"drained after {after}")
         self.drains[after] = {"seconds": round(time.monotonic() - started, 1), "complete": calm >= 2,
                               **self.progress[-1]}
         if calm < 2:

@@ -4,6 +4,7 @@
     python -m bench.run --rates 25,50 --duration 15 --no-ramp
     python -m bench.run --use-running                     # against `make run` on the default ports
     python -m bench.run --db postgresql --instances routing=2,workorders=2
+    python -m bench.run --mix requests --rates 25,50,100   # service requests only, CPU per request per process
 """
 import argparse
 import os
@@ -18,8 +19,8 @@ from pathlib import Path
 import requests
 import yaml
 
-from bench import ceiling, console
-from bench.collect import legacy_work_orders, results_document, write_submissions
+from bench import ceiling, console, service_requests
+from bench.collect import legacy_listings, legacy_work_orders, results_document, write_submissions
 from bench.driver import LoadDriver
 from bench.ledger import Ledger
 from bench.machine import machine_info
@@ -35,6 +36,7 @@ from tests.support.databases import database_urls, postgres_reachable
 from tests.support.processes import ROOT
 
 HERE = Path(__file__).resolve().parent
+MIXES = ("contacts", service_requests.MIX)
 PROFILE = HERE / "profile.yaml"
 
 
@@ -54,8 +56,16 @@ def _deliveries_due(health_urls):
     return due
 
 
-def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, seed=311):
-    """Drive `system` through the schedule; (results document, ledger, accounts)."""
+def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, seed=311, mix="contacts"):
+    """Drive `system` through the schedule; (results document, ledger, accounts).
+
+    mix "contacts": the profile's mix of information contacts and service requests; "requests": service
+    requests only, with the per-rate figures and CPU per request of bench/service_requests.py."""
+    if mix not in MIXES:
+        raise ValueError(f"unknown mix {mix!r}: one of {', '.join(MIXES)}")
+    requests_only = mix == service_requests.MIX
+    if requests_only:
+        profile = service_requests.request_profile(profile)
     settings = profile["schedule"]
     started = datetime.now(timezone.utc)
     context = {"started": started.strftime("%Y-%m-%d %H:%M:%S UTC"), "machine": machine_info(system.amqp_uri)}
@@ -66,12 +76,13 @@ def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, s
     stream = load_service_config("metrics").get("STREAM_QUEUE", "metrics.stream")
     observer = Observer(system.amqp_uri, stream, queues["work"], queues["other"], _process_groups(system)).start()
     ledger = Ledger()
-    mix = RequestMix(profile, ROOT, seed=seed, tag=started.strftime("%Y%m%d%H%M%S"))
-    driver = LoadDriver(ledger, mix, intake_urls, call_takers, settings["post_timeout_seconds"],
+    traffic = RequestMix(profile, ROOT, seed=seed, tag=started.strftime("%Y%m%d%H%M%S"))
+    driver = LoadDriver(ledger, traffic, intake_urls, call_takers, settings["post_timeout_seconds"],
                         settings["max_in_flight"], seed=seed)
     notifications = [system.url(name, "/health") for name in system.instances_of("notifications")]
+    meter, cpu_groups = service_requests.cpu_meter(system) if requests_only else (None, None)
     schedule = Schedule(driver, observer, ledger, settings, profile["sustained"],
-                        deliveries_due=lambda: _deliveries_due(notifications))
+                        deliveries_due=lambda: _deliveries_due(notifications), cpu_meter=meter)
     try:
         schedule.fixed(rates, seconds)
         if ramp:
@@ -84,8 +95,15 @@ def benchmark(system, profile, rates, seconds, ramp=True, ceiling_seconds=3.0, s
         observed = observer.stop()
         driver.close()
     context["unanswered_at_end"] = len(unanswered)
-    document, accounts = results_document(schedule, ledger, observed, legacy_work_orders(system), system,
-                                          profile, context)
+    listings = legacy_listings(system)
+    document, accounts = results_document(schedule, ledger, observed, legacy_work_orders(system, listings),
+                                          system, profile, context)
+    document["mix_mode"] = mix
+    if requests_only:
+        document["service_requests"] = {
+            "phases": service_requests.figures(schedule, ledger, observed["milestones"], listings,
+                                               schedule.cpu_marks, {p["phase"]: p for p in document["phases"]}),
+            "cpu_groups": cpu_groups, "department_listings": listings is not None}
     return document, ledger, accounts
 
 
@@ -112,6 +130,9 @@ def _arguments(argv):
     schedule = load_profile()["schedule"]
     parser.add_argument("--rates", default=",".join(str(r) for r in schedule["rates"]),
                         help="fixed rates in contacts/s, comma-separated (default %(default)s)")
+    parser.add_argument("--mix", choices=MIXES, default="contacts",
+                        help="contacts: the profile's mix (default); requests: service requests only, "
+                             "with hand-off times and CPU per request per process")
     parser.add_argument("--duration", type=float, default=schedule["phase_seconds"], help="seconds per fixed rate")
     parser.add_argument("--no-ramp", dest="ramp", action="store_false", help="skip the ramp")
     parser.add_argument("--use-running", action="store_true", help="drive the system `make run` started")
@@ -165,7 +186,7 @@ def main(argv=None):
         try:
             system.start()
             document, ledger, accounts = benchmark(system, profile, rates, args.duration, args.ramp,
-                                                   args.ceiling_seconds, args.seed)
+                                                   args.ceiling_seconds, args.seed, args.mix)
         finally:
             _keep_logs(system, folder)
     document["config"] = {
@@ -173,7 +194,8 @@ def main(argv=None):
         "db": "as configured" if args.use_running else args.db, "instances": args.instances,
         "legacy_systems": list(system.legacy_systems),
         "crew_speed": "as configured" if args.use_running else args.crew_speed or profile["system"]["crew_speed"],
-        "mix": profile["mix"], "rates": rates, "duration": args.duration, "ramp": args.ramp, "note": args.note}
+        "mix": (service_requests.request_profile(profile) if args.mix == service_requests.MIX else profile)["mix"],
+        "mix_mode": args.mix, "rates": rates, "duration": args.duration, "ramp": args.ramp, "note": args.note}
     write(document, folder, Path(args.results) / "latest.md")
     write_submissions(folder / "submissions.csv", ledger, accounts)
     print(f"\nhighest rate sustained: {document['highest_sustained']} contacts/s; results in {folder}/")

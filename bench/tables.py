@@ -1,10 +1,12 @@
 """The markdown report: machine, configuration, broker ceiling, and one table per question."""
+from bench import service_requests
 from bench.stats import NOT_CITY311
 
 
 def markdown(results, plot):
     lines = [f"# city311 benchmark, {results['started']}", ""]
-    lines += _machine(results) + _targets(results) + _ceiling(results) + _throughput(results) + _latency(results)
+    lines += _machine(results) + _targets(results) + _ceiling(results) + _throughput(results)
+    lines += service_requests.markdown(results) + _latency(results)
     lines += _stages(results)
     lines += _accounting(results) + _processes(results) + _exactly_once(results)
     lines += ["", f"![throughput, latency and backlog]({plot})", ""]
