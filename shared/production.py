@@ -4,6 +4,9 @@
     CITY311_ENVIRONMENT=production    every secret comes from the environment; development values,
                                       demo staff accounts, guest:guest and insecure cookies are refused
 
+Settings naming storage on disk (SHARED_STORAGE: intake's UPLOAD_DIR) must be set in the environment
+too: their defaults are folders of one host, and several instances need storage they share.
+
 A service in production checks its settings before anything starts (`enforce`, called from the
 UnitOfWorkProvider every service has) and exits naming every setting that is missing or refused,
 all at once, so an operator fixes them in one go.
@@ -47,6 +50,13 @@ SERVICE_SECRETS = {
     "OPEN311_API_KEYS": "open311 keys",
     "SECURE_COOKIES": "true",
     "SMTP_PASSWORD": "optional secret",   # a local relay may need none; when set, not a development value
+}
+# Config key -> why production needs it set in the environment: a default on one host's disk is wrong
+# for several instances (docs/scaling-notes.md).
+SHARED_STORAGE = {
+    "UPLOAD_DIR": "the default var/uploads is this host's own disk, and a resident's photo must be served by "
+                  "every intake instance: set it to a folder on storage every intake instance mounts "
+                  "(ReadWriteMany: NFS, CephFS, EFS, Azure Files)",
 }
 SYSTEM_SECRETS = {
     "password": "secret",
@@ -224,6 +234,12 @@ def production_problems(service_name, settings, environ=None, config_file=None):
                                            settings.get("JURISDICTION_DIR") or "deploy/jurisdictions/sample")
         if problem:
             problems.append(problem)
+    for key, why in SHARED_STORAGE.items():
+        env_var = raw[key][0] if key in raw else None
+        if key in raw and not (env_var and environ.get(env_var, "").strip()):
+            problems.append(f"{env_var} ({key}) is not set: {why}" if env_var else
+                            f"{key} is written into the config file: in production it must come from an "
+                            f"environment variable, as {why}")
     if service_name == "intake":
         staff_file = project_path(settings.get("JURISDICTION_DIR") or "deploy/jurisdictions/sample") / "staff.yaml"
         demo = demo_staff_accounts(staff_file)

@@ -37,7 +37,7 @@ class LegacySystems(DependencyProvider):
         names = config.get("WORK_ORDER_SYSTEMS") or []
         threshold = int(config.get("BREAKER_THRESHOLD", 5))
         cooldown = float(config.get("BREAKER_COOLDOWN_SECONDS", 30))
-        shared_state = {"journal_database_url": config["DATABASE_URL"]}  # Transportation's journal: ours
+        shared_state = {"journal_database_url": config["DATABASE_URL"]}  # the adapters' journals: ours
         self.systems = {name: GuardedSystem(name, build_client(name, shared_state),
                                             CircuitBreaker(name, threshold, cooldown))
                         for name in names}

@@ -59,7 +59,9 @@ class ConfirmedPublisher:
         self._outcomes = []
 
     def publish(self, messages):
-        """Publish (exchange, routing_key, body, message_id) in order, persistent and mandatory.
+        """Publish (exchange, routing_key, body, message_id[, properties]) in order, persistent and mandatory.
+
+        `properties`, a dict, adds message properties (a reply's correlation_id); message ids are unique in a batch.
 
         One outcome per message, in order: None once the broker confirmed it, else why not: a
         Refused (returned unroutable, nacked) or an Unconfirmed (the connection failed or timed out).
@@ -68,14 +70,14 @@ class ConfirmedPublisher:
         try:
             channel = self._open()
             self._returned_ids = by_id = {}
-            for index, (exchange, routing_key, body, message_id) in enumerate(messages):
+            for index, (exchange, routing_key, body, message_id, *properties) in enumerate(messages):
                 self._pending[self._next_tag] = index
                 by_id[message_id] = index
                 self._next_tag += 1
                 self._outcomes[index] = NO_CONFIRM
                 channel.basic_publish(amqp.Message(body, content_type="application/json", content_encoding="utf-8",
                                                    delivery_mode=PERSISTENT, priority=0, message_id=message_id,
-                                                   application_headers={}),
+                                                   application_headers={}, **(properties[0] if properties else {})),
                                       exchange=exchange, routing_key=routing_key, mandatory=True)
             self._await_confirms()
         except Exception as exc:  # connection lost, timed out, channel closed: unconfirmed, reopen next time

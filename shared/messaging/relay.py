@@ -82,6 +82,7 @@ class OutboxRelay:
     loses. Publishing is mandatory: an event no queue is bound for stays in
     the outbox and is retried, then parked, instead of vanishing.
     """
+    due = _DUE
 
     def __init__(self, session_factory, amqp_uri, service_name, batch_size=200,
                  poll_interval=1.0, retention=timedelta(hours=24), park_after=10, max_retry_pause=60.0,
@@ -142,8 +143,7 @@ class OutboxRelay:
             rows = self._claim(session)
             if not rows:
                 return 0
-            outcomes = self._publisher.publish(
-                [(row.exchange, row.routing_key, row.payload.encode(), row.event_id) for row in rows])
+            outcomes = self._publisher.publish([self._message(row) for row in rows])
             self._record(session, rows, outcomes)
         unconfirmed = [outcome for outcome in outcomes if isinstance(outcome, Unconfirmed)]
         if unconfirmed:
@@ -155,13 +155,20 @@ class OutboxRelay:
         return min(2.0 ** attempts, self.max_retry_pause)
 
     def _claim(self, session):
-        """The due rows, claimed until `session` commits on PostgreSQL; read and let go of on SQLite."""
+        """The due rows, claimed until `session` commits on PostgreSQL; read and let go of on SQLite.
+
+        `due` is a SELECT ... FOR UPDATE SKIP LOCKED taking `now` and `limit` (a subclass relaying
+        another table gives its own, with `_message` and `_record`)."""
         if session.get_bind().dialect.name == "sqlite":
-            rows = session.execute(_DUE, {"now": _now(), "limit": self.batch_size}).all()
+            rows = session.execute(self.due, {"now": _now(), "limit": self.batch_size}).all()
             session.commit()   # frees the process's one connection for the round trip
             return rows
         session.execute(_HOLD_CLAIM_IDLE)
-        return session.execute(_DUE, {"now": _now(), "limit": self.batch_size}).all()
+        return session.execute(self.due, {"now": _now(), "limit": self.batch_size}).all()
+
+    def _message(self, row):
+        """What the publisher sends for a claimed row: (exchange, routing_key, body, message_id[, properties])."""
+        return row.exchange, row.routing_key, row.payload.encode(), row.event_id
 
     def _record(self, session, rows, outcomes):
         now = _now()

@@ -26,6 +26,7 @@ GOOD = {
     "SMS_INBOUND_KEY": "vendor-inbound-key-1177",
     "OPEN311_API_KEYS": "a1b2c3d4e5=city311-web,f6g7h8=fixmystreet",
     "SECURE_COOKIES": "true",
+    "INTAKE_UPLOAD_DIR": "/mnt/city311-uploads",   # storage every intake instance mounts
     "STREETS_PASSWORD": "streets-password-of-the-city",
     "WATERSHED_PASSWORD": "watershed-password-of-the-city",
     "FORESTRY_DATABASE_URL": "mysql+pymysql://city311:forestry-pw@db.forestry.internal:3306/forestry",
@@ -116,6 +117,16 @@ def test_every_problem_is_named_at_once_in_the_exit_message(jurisdiction):
     for name in ("CITY311_SERVICE_SECRET", "SECURE_COOKIES", "INTAKE_WEB_SECRET_KEY"):
         assert f"  - {name}" in message
     assert isinstance(refused.value, SystemExit)   # nameko run exits 1 with the message, no traceback
+
+
+def test_intake_refuses_production_without_an_upload_folder_every_instance_shares(jurisdiction):
+    environ = {k: v for k, v in GOOD.items() if k != "INTAKE_UPLOAD_DIR"}
+    [problem] = problems("intake", environ, jurisdiction)
+    assert problem.startswith("INTAKE_UPLOAD_DIR (UPLOAD_DIR) is not set:")
+    assert "var/uploads" in problem and "every intake instance" in problem
+    assert problems("intake", {**environ, "INTAKE_UPLOAD_DIR": " "}, jurisdiction) == [problem]
+    for service in ("routing", "workorders", "notifications", "metrics"):   # photos are intake's alone
+        assert problems(service, environ, jurisdiction) == []
 
 
 def test_the_sample_demo_staff_accounts_are_refused():

@@ -2,27 +2,43 @@
 
 A reply is written in the same transaction as the request or the rejection it
 announces, so a crash after the commit still sends it. It does not go through
-the service's event outbox: that relay publishes in strict order and stops at
-the first row it cannot deliver, which is right for events and wrong for a
-reply whose client has gone and taken its queue with it. Here an undeliverable
-reply is tried CHANNEL_REPLY_ATTEMPTS times with growing pauses, then dropped
-with a log line; the answer stays in channel_messages, and sending the same
-message again gets it again (GET /channels/<channel>/messages/<id> shows it too).
+the service's event outbox: that relay keeps each request's events in order,
+and a reply whose client has gone (and taken its queue with it) must hold back
+nothing. Here an undeliverable reply is tried CHANNEL_REPLY_ATTEMPTS times with
+growing pauses, then dropped with a log line; the answer stays in
+channel_messages, and sending the same message again gets it again
+(GET /channels/<channel>/messages/<id> shows it too).
+
+The relay is the outbox relay's (shared/messaging/relay.py) over channel_replies:
+its loop, wake-up, confirmed batches and claim. With several intake instances on
+PostgreSQL a batch claims its replies with FOR UPDATE SKIP LOCKED and holds the
+claim, in one transaction, across publishing, the broker's confirms and the
+marking: another instance's relay skips them, so each reply goes out once (a
+crash between the confirm and the commit sends it again; the channel's client
+matches replies by correlation_id). On SQLite (one host) the read lets go before
+publishing, as the outbox relay's does: two processes on one file may send a
+reply twice.
 """
 from datetime import datetime, timedelta, timezone
 
 import structlog
 from nameko import config
-from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 
 from services.intake.channels.models import ChannelReply
+from shared.messaging.confirms import ConfirmedPublisher, Refused
 from shared.messaging.relay import OutboxRelay
 from shared.persistence.provider import UnitOfWorkProvider
 
 log = structlog.get_logger("city311.intake.channels")
 MAX_PAUSE_SECONDS = 60
+# Built once with bound parameters, like the outbox relay's; PostgreSQL claims, SQLite compiles no lock clause.
+_DUE = (select(ChannelReply.id, ChannelReply.reply_to, ChannelReply.correlation_id, ChannelReply.payload,
+               ChannelReply.attempts)
+        .where(ChannelReply.state == "pending", ChannelReply.next_attempt_at <= bindparam("now"))
+        .order_by(ChannelReply.id).limit(bindparam("limit"))
+        .with_for_update(skip_locked=True))
 
 
 def _now():
@@ -37,45 +53,35 @@ def record_reply(session, payload, received):
 
 
 class ReplyRelay(OutboxRelay):
-    """The outbox relay's loop and wake-up over the channel_replies table; each reply confirmed and mandatory."""
+    """The outbox relay over the channel_replies table; each reply confirmed and mandatory, on its own."""
+    due = _DUE
 
     def __init__(self, session_factory, amqp_uri, max_attempts, **kwargs):
         super().__init__(session_factory, amqp_uri, "intake", **kwargs)
         self.max_attempts = max_attempts
-        # its own publisher: a reply carries its correlation_id, and is sent (or given up) on its own
-        self._replies = Publisher(amqp_uri, use_confirms=True, mandatory=True, retry_policy={"max_retries": 1})
+        self._publisher = ConfirmedPublisher(amqp_uri)   # the default exchange: nothing to declare
 
-    def relay_batch(self):
-        """Send the replies that are due; broker trouble raises (the loop backs off), a missing queue counts."""
-        with self._sessions() as session:
-            due = session.execute(select(ChannelReply.id, ChannelReply.reply_to, ChannelReply.correlation_id,
-                                         ChannelReply.payload)
-                                  .where(ChannelReply.state == "pending", ChannelReply.next_attempt_at <= _now())
-                                  .order_by(ChannelReply.id).limit(self.batch_size)).all()
-        for row in due:
-            try:
-                self._replies.publish(row.payload.encode(), exchange="", routing_key=row.reply_to,
-                                        content_type="application/json", content_encoding="utf-8",
-                                        correlation_id=row.correlation_id)
-            except UndeliverableMessage:
-                self._record(row.id, f"no queue {row.reply_to!r}")
-                continue
-            self._record(row.id, None)
-        return len(due)
+    def _message(self, row):
+        return ("", row.reply_to, row.payload.encode(), f"channel-reply-{row.id}",
+                {"correlation_id": row.correlation_id})
 
-    def _record(self, reply_id, error):
-        with self._sessions() as session:
-            reply = session.get(ChannelReply, reply_id)
-            if error is None:
-                reply.state, reply.sent_at = "sent", _now()
-            else:
-                reply.attempts, reply.last_error = reply.attempts + 1, error
-                reply.next_attempt_at = _now() + timedelta(seconds=min(2 ** reply.attempts, MAX_PAUSE_SECONDS))
-                if reply.attempts >= self.max_attempts:
-                    reply.state = "dropped"
-                    log.warning("reply dropped: its queue is gone", reply_to=reply.reply_to,
-                                correlation_id=reply.correlation_id, attempts=reply.attempts)
-            session.commit()
+    def _record(self, session, rows, outcomes):
+        """Mark the confirmed replies sent; a refused one (its queue is gone) counts, pauses, then is dropped."""
+        now = _now()
+        sent = [row.id for row, outcome in zip(rows, outcomes) if outcome is None]
+        if sent:
+            session.execute(update(ChannelReply).where(ChannelReply.id.in_(sent)).values(state="sent", sent_at=now))
+        for row, outcome in zip(rows, outcomes):
+            if isinstance(outcome, Refused):
+                attempts = row.attempts + 1
+                changes = dict(attempts=attempts, last_error=str(outcome)[:2000],
+                               next_attempt_at=now + timedelta(seconds=min(2 ** attempts, MAX_PAUSE_SECONDS)))
+                if attempts >= self.max_attempts:
+                    changes["state"] = "dropped"
+                    log.warning("reply dropped: its queue is gone", reply_to=row.reply_to,
+                                correlation_id=row.correlation_id, attempts=attempts, reason=str(outcome))
+                session.execute(update(ChannelReply).where(ChannelReply.id == row.id).values(**changes))
+        session.commit()
 
     def purge_published(self):
         """Forget replies sent or dropped longer ago than the retention period (the answers stay)."""

@@ -7,7 +7,7 @@ department takes once. The id is journalled once the broker confirmed it, and
 find_by_reference() answers from the journal. cancel() (and merge_duplicate(),
 reopen()) publish the department's other events. fetch_changes() takes the
 department's status reports off `departments.status.<code>` into the journal
-(one that breaks the contract is dead-lettered with the reason) and returns
+(workorders' own database, direct_journal.py; one that breaks the contract is dead-lettered with the reason) and returns
 those after the cursor, so a report taken but not yet applied comes back on
 the next call; change ids are derived from the department's update ids.
 Contracts: shared/events/departments.py; the whole story: docs/bus.md.
@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from shared.events.catalog import MESSAGES
 
@@ -32,11 +31,12 @@ STATUS_TYPE = "department.status.v1"
 
 
 def from_config(system: str, config: dict) -> "DirectEventsClient":
-    """Build from the merged ``deploy/workorder_systems/<system>.yaml`` configuration."""
+    """Build from the merged ``deploy/workorder_systems/<system>.yaml`` configuration; the journal lives in the
+    database at ``journal_database_url`` (the workorders service passes its own DATABASE_URL)."""
     department = config["department"]
     bus = DepartmentBus(system, config["amqp_uri"], department, float(config["connect_timeout_seconds"]),
                         int(config["delivery_limit"]), config["dead_letter_queue"])
-    journal = DirectJournal(system, Path(config["journal_path"]),
+    journal = DirectJournal(system, config["journal_database_url"],
                             timedelta(days=float(config["journal_retention_days"])))
     return DirectEventsClient(system, department, bus, journal, int(config["max_reports_per_fetch"]))
 

@@ -1,4 +1,5 @@
-"""What the adapters keep in the workorders database: Transportation's journal (on every host the same)."""
+"""What the adapters keep in the workorders database: the journals of Transportation and of the departments on
+direct events (on every host the same, each system's rows its own)."""
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
@@ -49,4 +50,40 @@ class TransportationSyncDocument(Base):
     status: Mapped[str] = mapped_column(String(80))
     resolution: Mapped[str | None] = mapped_column(Text)
     changed_at: Mapped[str] = mapped_column(String(40))   # the system's own time, as it wrote it
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class DirectJournalId(Base):
+    """Each direct-events system's journal identity: a cursor numbered in another journal does not apply to this one."""
+    __tablename__ = "direct_journals"
+    system: Mapped[str] = mapped_column(String(60), primary_key=True)
+    journal_id: Mapped[str] = mapped_column(String(32))
+
+
+class DirectWorkOrder(Base):
+    """A work order a department on direct events was sent (the broker confirmed it): open, or cancelled since."""
+    __tablename__ = "direct_work_orders"
+    __table_args__ = (Index("ix_direct_work_orders_reference", "system", "reference"),)
+    system: Mapped[str] = mapped_column(String(60), primary_key=True)
+    work_order_id: Mapped[str] = mapped_column(String(200), primary_key=True)   # <department>:<tracking id>:<n>
+    reference: Mapped[str] = mapped_column(String(80))                          # our tracking id
+    generation: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))                              # open | cancelled
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DirectStatusReport(Base):
+    """A department's status report taken off its status queue, kept once by its update id, numbered in arrival
+    order."""
+    __tablename__ = "direct_status_reports"
+    __table_args__ = (UniqueConstraint("system", "update_id", name="uq_direct_status_reports_update"),
+                      Index("ix_direct_status_reports_arrival", "system", "seq"))
+    seq: Mapped[int] = mapped_column(_ARRIVAL, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(60))
+    update_id: Mapped[str] = mapped_column(String(120))
+    work_order_id: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(40))
+    changed_at: Mapped[str] = mapped_column(String(64))   # the department's own time, as it wrote it
+    resolution: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -7,41 +7,22 @@ arrived) until the caller's cursor has moved past them and they are old. In the
 service's own database (tables of the workorders migrations), every instance on
 every host reads the same journal; each system keeps its own rows.
 """
-import uuid
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
-from shared.persistence.engine import make_engine
-
-from .base import TransientError
+from .journal_database import DatabaseJournal, _now
 from .models import TransportationAcknowledgement, TransportationJournalId, TransportationSyncDocument
 from .oagis_bods import Acknowledgement, SyncRecord
 
 ACK_FIELDS = ("bod_id", "correlation_id", "original_bod_id", "accepted", "legacy_id", "external_reference", "status",
               "reason_code", "reason")
 SYNC_FIELDS = ("bod_id", "legacy_id", "external_reference", "status", "resolution", "changed_at")
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 
 
-class TransportationJournal:
+class TransportationJournal(DatabaseJournal):
     """Acknowledgements by correlation id, Sync documents by arrival; the same document kept once."""
-
-    def __init__(self, system: str, database_url: str, retention: timedelta):
-        self._system = system
-        self._url = database_url
-        self._retention = retention
-        self._engine = None  # made on first use: building a client touches nothing
-
-    def identity(self) -> str:
-        """This journal's random id: a cursor numbered in another journal does not apply here."""
-        with self._transaction() as connection:
-            self._keep(connection, TransportationJournalId, {"journal_id": uuid.uuid4().hex})
-            return connection.execute(select(TransportationJournalId.journal_id)
-                                      .where(TransportationJournalId.system == self._system)).scalar_one()
+    IDENTITY = TransportationJournalId
 
     def record_acknowledgement(self, ack: Acknowledgement) -> None:
         """Keep an Acknowledge (again is a no-op)."""
@@ -76,27 +57,7 @@ class TransportationJournal:
 
     def prune(self) -> None:
         """Forget what arrived longer ago than the retention period."""
-        cutoff = _now() - self._retention
+        cutoff = self._cutoff()
         with self._transaction() as connection:
             for table in (TransportationAcknowledgement, TransportationSyncDocument):
                 connection.execute(delete(table).where(table.system == self._system, table.received_at < cutoff))
-
-    def _keep(self, connection, model, values: dict) -> None:
-        """Insert the row unless its key is there already (another instance may take the same document)."""
-        insert = _DIALECTS[connection.dialect.name].insert(model.__table__).on_conflict_do_nothing()
-        connection.execute(insert, dict(values, system=self._system))
-
-    @contextmanager
-    def _transaction(self):
-        # committed on a clean exit; the database away is the journal away: try again later
-        try:
-            if self._engine is None:
-                self._engine = make_engine(self._url)
-            with self._engine.begin() as connection:
-                yield connection
-        except (SQLAlchemyError, OSError) as error:
-            raise TransientError(self._system, f"journal: {error}") from None
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -42,9 +42,7 @@ def running_system(backend, workdir, departments, systems):
     jurisdiction = workdir / "jurisdiction"
     shutil.copytree(SAMPLE, jurisdiction)
     assign_systems(jurisdiction, departments)
-    env = {"CITY311_JURISDICTION": str(jurisdiction), "WORK_ORDER_SYSTEMS": work_order_systems(systems),
-           "DIRECT_STREETS_JOURNAL_PATH": str(workdir / "direct" / "streets.sqlite3"),
-           "DIRECT_WATERSHED_JOURNAL_PATH": str(workdir / "direct" / "watershed.sqlite3")}
+    env = {"CITY311_JURISDICTION": str(jurisdiction), "WORK_ORDER_SYSTEMS": work_order_systems(systems)}
     with isolated_vhost() as uri, database_urls(backend, workdir) as urls:
         running = System(uri, urls, workdir, extra_env=env)
         running.amqp_uri, running.backend, running.jurisdiction = uri, backend, jurisdiction
