@@ -26,7 +26,7 @@ def record_contact(uow, event, settings, now=None):
     data, now = event["data"], now or _now()
     lock_request(uow.session, data["service_request_id"], now)
     channel = data["notify_by"]
-    address = normalise(channel, data.get("phone" if channel == "sms" else "email"), settings.country_code) \
+    address = normalise(channel, data.get("phone" if channel == "sms" else "email"), settings.phone_region) \
         if channel in ("email", "sms") else None
     if address is None:
         return None

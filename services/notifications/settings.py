@@ -9,6 +9,7 @@ from services.notifications.messages import MessageTemplates
 from services.notifications.policies import QuietHours, RateLimit, RetryPolicy
 from services.notifications.tokens import LinkTokens
 from shared.config import PROJECT_ROOT, project_path
+from shared.contact import jurisdiction_region
 
 DEFAULT_TEMPLATES = PROJECT_ROOT / "services" / "notifications" / "templates"
 
@@ -46,7 +47,7 @@ class Settings:
     survey_delay: timedelta
     lease: timedelta
     batch_size: int
-    country_code: str
+    phone_region: str          # numbers typed without + are this country's (ISO 3166 alpha-2)
     sms_inbound_key: str
 
 
@@ -68,7 +69,7 @@ def load_settings(config):
         survey_delay=timedelta(seconds=float(config.get("SURVEY_DELAY_SECONDS", 86400))),
         lease=timedelta(seconds=float(config.get("DELIVERY_LEASE_SECONDS", 120))),
         batch_size=int(config.get("DISPATCH_BATCH_SIZE", 50)),
-        country_code=str(config.get("SMS_DEFAULT_COUNTRY_CODE", "1")),
+        phone_region=jurisdiction_region(config.get("JURISDICTION_DIR", "deploy/jurisdictions/sample")),
         sms_inbound_key=str(config.get("SMS_INBOUND_KEY", "") or ""))
 
 

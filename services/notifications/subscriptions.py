@@ -88,7 +88,7 @@ def confirm_follow(uow, settings, token, now):
 def _checked(session, settings, form):
     """The FollowRequest the form asks for; FollowRefused naming each problem."""
     service_request_id = _field(form, "service_request_id")
-    channel, address, errors = _channel_and_address(form, settings.country_code)
+    channel, address, errors = _channel_and_address(form, settings.phone_region)
     language = _field(form, "language") or "en"
     if language not in LANGUAGES:
         errors["language"] = "unknown_language"
@@ -103,12 +103,12 @@ def _checked(session, settings, form):
     return FollowRequest(service_request_id, channel, address, language)
 
 
-def _channel_and_address(form, country_code):
+def _channel_and_address(form, phone_region):
     email, phone = _field(form, "email"), _field(form, "phone")
     if bool(email) == bool(phone):
         return None, None, {"contact": "email_or_phone"}
     channel = "email" if email else "sms"
-    address = normalise(channel, email or phone, country_code)
+    address = normalise(channel, email or phone, phone_region)
     if address is None:
         return channel, None, {"email" if email else "phone": "invalid"}
     return channel, address, {}
@@ -141,7 +141,7 @@ def subscription_for(session, tokens, token):
 
 def inbound_text(uow, settings, sender, body, now):
     """A text from a phone: STOP opts the number out of everything, START opts it back in."""
-    number = normalise("sms", sender, settings.country_code)
+    number = normalise("sms", sender, settings.phone_region)
     keyword = (body or "").strip().upper()
     if number is None:
         return "ignored"

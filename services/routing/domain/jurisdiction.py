@@ -43,7 +43,7 @@ def load_jurisdiction(folder: Path | str) -> Jurisdiction:
     """
     folder = Path(folder)
     header = load_yaml(folder / "jurisdiction.yaml").only(
-        "jurisdiction_id", "name", "timezone", "sample_data", "public_holidays",
+        "jurisdiction_id", "name", "timezone", "country", "sample_data", "public_holidays",
         "city_days_off", "api_keys")
     timezone = _timezone(header)
     departments = load_departments(folder / "departments.yaml")

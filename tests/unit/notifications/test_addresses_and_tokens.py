@@ -8,10 +8,17 @@ from services.notifications.tokens import LinkTokens
 @pytest.mark.parametrize("typed, stored", [
     ("404-555-0134", "+14045550134"), ("(404) 555 0134", "+14045550134"), ("1 404 555 0134", "+14045550134"),
     ("+34 612 345 678", "+34612345678"), ("0034612345678", "+34612345678"),
-    ("555-0134", None), ("", None), (None, None), ("call me", None),
+    ("+44 20 7946 0958", "+442079460958"), ("+49 (0)30 1234567", "+49301234567"),
+    ("555-0134", None), ("", None), (None, None), ("call me", None), ("(123) 555-0134", None),
+    ("+0 612 345 678", None), ("404-555-0134 ext 2", None),
 ])
 def test_phone_numbers_become_e164(typed, stored):
     assert normalise_phone(typed) == stored
+
+
+def test_numbers_without_a_country_code_are_the_regions():
+    assert normalise_phone("612 34 56 78", "ES") == "+34612345678"
+    assert normalise_phone("404-555-0134", "ES") is None
 
 
 @pytest.mark.parametrize("typed, stored", [

@@ -69,8 +69,12 @@ CASES = [
     ({"attribute[SEEN_AT]": "last week"}, 400,
      "attribute[SEEN_AT] must be a W3C datetime such as 2026-01-01T00:00:00Z or 2026-01-01T00:00:00-05:00, "
      "got 'last week'"),
-    ({"email": "not-an-address"}, 400, "email is not a valid email address (expected something like name@example.org)"),
-    ({"phone": "call me"}, 400, "phone is not a valid phone number (expected e.g. (404) 555-0123 or +44 20 7946 0958)"),
+    ({"email": "not-an-address"}, 400,
+     "email is not a valid email address: An email address must have an @-sign. Expected something like name@example.org."),
+    ({"phone": "call me"}, 400,
+     "phone is not a valid phone number: it is not a phone number (expected e.g. (404) 555-0123 or +44 20 7946 0958)"),
+    ({"phone": "+44 20 7946"}, 400,
+     "phone is not a valid phone number: it has too few digits; a local number needs its area code (expected e.g. (404) 555-0123 or +44 20 7946 0958)"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url must be an http or https URL"),
     ({"jurisdiction_id": "other.city.gov"}, 404,
      "jurisdiction_id 'other.city.gov' not found; this endpoint serves 'sample.city311.org'"),
@@ -112,8 +116,8 @@ def test_all_problems_are_reported_together(pothole_form, catalog, fmt):
     assert response.status == 400
     assert [d for _, d in errors_of(response)] == [
         "a location is required: lat and long, address_string or address_id",
-        "email is not a valid email address (expected something like name@example.org)",
-        "phone is not a valid phone number (expected e.g. (404) 555-0123 or +44 20 7946 0958)",
+        "email is not a valid email address: An email address must have an @-sign. Expected something like name@example.org.",
+        "phone is not a valid phone number: it has too few digits (expected e.g. (404) 555-0123 or +44 20 7946 0958)",
         "attribute[SIZE] must be one of small, large; got 'huge'",
     ]
 
