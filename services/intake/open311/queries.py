@@ -1,8 +1,8 @@
 """GET requests: query parameters into a RequestQuery the store can run.
 
 Spec rules: `service_request_id` (comma list) overrides every other filter;
-without dates the window is the most recent 90 days and may not span more;
-at most 1,000 requests come back. Extensions, as other GeoReport v2 servers
+without dates the window is the most recent 90 days and may not span more
+(see time_windows.py for one-ended windows); at most 1,000 requests come back. Extensions, as other GeoReport v2 servers
 implement them: `page` / `page_size` (default and maximum 1,000, so a client
 that knows nothing of paging gets what the spec promises), `updated_after` /
 `updated_before`, `lat` / `long` / `radius` (metres) and `extensions=true`.
@@ -57,8 +57,9 @@ def parse_request_query(params, now, default_tz=timezone.utc):
     """Read GET requests parameters into a RequestQuery; `now` is an aware datetime.
 
     The requested_datetime window (start_date/end_date) defaults to the 90 days
-    before `now`, or 90 days from whichever end is given; given only
-    updated_after/updated_before, that window is bounded the same way instead.
+    before `now`; start_date alone runs to `now`, end_date alone 90 days back.
+    Given only updated_after/updated_before, that window replaces it, of any
+    span (updated_after alone runs to `now`); see time_windows.py.
     Dates without an offset are read in `default_tz`. Raises Open311Error 400
     listing every bad parameter.
     """

@@ -1,8 +1,12 @@
 """The time windows of GET requests: when requests were made, and when they were last updated.
 
-Each window follows the spec's rule for start_date/end_date: with neither end
-given it is the 90 days before now, with one end it runs 90 days from it, and
-it may never span more than 90 days.
+With neither end given a window is the 90 days before now; with only its end,
+the 90 days before that; with only its start, it runs up to now, so "what
+changed since X" answers everything since X, never a silently empty list.
+The requested window (start_date/end_date) may not span more than 90 days, as
+the spec says: a start_date alone more than 90 days ago is a 400 saying what to
+send. The updated window (updated_after/updated_before, our extension for
+clients that keep a copy in step) may span any length: answers are paged.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,14 +32,14 @@ def requested_window(params, now, default_tz):
     Raises Open311Error 400 for bad dates, a reversed window or one over 90 days.
     """
     if _given(params, "start_date", "end_date") or not _given(params, "updated_after", "updated_before"):
-        return _window(params, "start_date", "end_date", now, default_tz)
+        return _window(params, "start_date", "end_date", now, default_tz, MAX_SPAN)
     return None
 
 
 def updated_window(params, now, default_tz):
-    """The updated_after/updated_before window, or None when neither is given."""
+    """The updated_after/updated_before window (any span), or None when neither is given."""
     if _given(params, "updated_after", "updated_before"):
-        return _window(params, "updated_after", "updated_before", now, default_tz)
+        return _window(params, "updated_after", "updated_before", now, default_tz, None)
     return None
 
 
@@ -43,20 +47,26 @@ def _given(params, *names):
     return any(single_value(params, name) is not None for name in names)
 
 
-def _window(params, after_name, before_name, now, default_tz):
+def _window(params, after_name, before_name, now, default_tz, max_span):
     problems = ErrorCollector()
     after = problems.check(_date, params, after_name, default_tz)
     before = problems.check(_date, params, before_name, default_tz)
     problems.raise_if_any()
-    if after is None and before is None:
-        before = now
-    after = after or _shifted(before, -MAX_SPAN)
-    before = before or _shifted(after, MAX_SPAN)
+    if after is None:
+        before = before or now
+        after = _shifted(before, -MAX_SPAN)
+    elif before is None:
+        before = max(after, now)                  # a start in the future: nothing yet, an empty list
+        if max_span is not None and before - after > max_span:
+            raise Open311Error.bad_request(
+                f"{after_name} without {before_name} runs to now, more than the {max_span.days} days allowed: "
+                f"send an {before_name} at most {max_span.days} days after {after_name}, or use updated_after "
+                f"for everything changed since then, page by page (page, page_size)")
     if before < after:
         raise Open311Error.bad_request(f"{before_name} must not be earlier than {after_name}")
-    if before - after > MAX_SPAN:
+    if max_span is not None and before - after > max_span:
         raise Open311Error.bad_request(
-            f"{after_name} to {before_name} spans {(before - after).days} days; at most {MAX_SPAN.days} are allowed"
+            f"{after_name} to {before_name} spans {(before - after).days} days; at most {max_span.days} are allowed"
         )
     return TimeWindow(after, before)
 

@@ -277,7 +277,9 @@ def test_get_requests_defaults_and_caps(system):
     sid = file(system)["service_request_id"]
     assert sid in listed_ids(system)                                   # default: the last 90 days
     long_ago = (datetime.now(timezone.utc) - timedelta(days=120)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert sid not in listed_ids(system, start_date=long_ago)          # start + 90 days ends before now
+    assert "start_date without end_date runs to now, more than the 90 days allowed" in errors(  # never a silent []
+        call(system, "GET", f"{V2}/requests", "json", params={"start_date": long_ago}), "json", 400)
+    assert sid in listed_ids(system, updated_after="2000-01-01T00:00:00Z")  # changed since then, up to now
     soon = (datetime.now(timezone.utc) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert sid in listed_ids(system, end_date=soon)                    # end - 90 days
     assert len(listed_ids(system, page_size="1000")) <= 1000

@@ -49,10 +49,22 @@ def test_an_unknown_status_is_a_400():
     assert refusal(("status", "open,pending")) == (400, ["status must be open and/or closed, got 'pending'"])
 
 
-def test_start_date_alone_runs_90_days_forward():
-    q = query(("start_date", "2025-06-01T00:00:00Z"))
-    start = datetime(2025, 6, 1, tzinfo=UTC)
-    assert q.requested == TimeWindow(start, start + DAYS_90)
+def test_start_date_alone_runs_up_to_now():
+    q = query(("start_date", "2026-01-01T00:00:00Z"))
+    assert q.requested == TimeWindow(datetime(2026, 1, 1, tzinfo=UTC), NOW)
+    assert query(("start_date", "2025-12-15T12:00:00Z")).requested.after == NOW - DAYS_90
+
+
+def test_start_date_alone_more_than_90_days_ago_is_refused_saying_what_to_send():
+    assert refusal(("start_date", "2025-06-01T00:00:00Z")) == (400, [
+        "start_date without end_date runs to now, more than the 90 days allowed: send an end_date at most 90 days "
+        "after start_date, or use updated_after for everything changed since then, page by page (page, page_size)"])
+
+
+def test_a_start_in_the_future_is_an_empty_window_ending_where_it_starts():
+    later = NOW + timedelta(days=2)
+    assert query(("start_date", "2026-03-17T12:00:00Z")).requested == TimeWindow(later, later)
+    assert query(("updated_after", "2026-03-17T12:00:00Z")).updated == TimeWindow(later, later)
 
 
 def test_end_date_alone_runs_90_days_back():
@@ -83,9 +95,14 @@ def test_dates_are_read_liberally_and_in_the_jurisdiction_zone_without_offset():
 
 def test_updated_bounds_alone_replace_the_requested_window():
     q = query(("updated_after", "2026-03-01T00:00:00Z"))
-    after = datetime(2026, 3, 1, tzinfo=UTC)
     assert q.requested is None
-    assert q.updated == TimeWindow(after, after + DAYS_90)
+    assert q.updated == TimeWindow(datetime(2026, 3, 1, tzinfo=UTC), NOW)
+
+
+def test_updated_after_alone_runs_up_to_now_however_long_ago_it_is():
+    assert query(("updated_after", "2000-01-01T00:00:00Z")).updated == TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), NOW)
+    long_ago = query(("updated_after", "2000-01-01"), ("updated_before", "2026-01-01")).updated
+    assert long_ago == TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def test_updated_and_requested_windows_can_be_combined():
