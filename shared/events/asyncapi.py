@@ -5,7 +5,7 @@
 tests/contract/test_asyncapi.py fails when the committed file differs from what this writes.
 
 Events come from CATALOG (in their envelope, on `<producer>.events`), the other
-messages from MESSAGES; who consumes an event is read from the services'
+messages from MESSAGES, the metrics stream's from STREAM (metrics_stream.yaml); who consumes an event is read from the services'
 reliable handlers themselves. Each message carries its catalog example.
 """
 import argparse
@@ -23,6 +23,7 @@ from shared.events.envelope import EnvelopeSchema
 from shared.events.json_schema import schema_of
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
+STREAM = yaml.safe_load((Path(__file__).resolve().parent / "metrics_stream.yaml").read_text(encoding="utf-8"))
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 EXAMPLE_TIME = "2026-11-23T14:05:00+00:00"
 AMQP_BINDING = "0.3.0"
@@ -36,7 +37,8 @@ Events travel in the envelope (event_id, event_type, schema_version, occurred_at
 correlation_id, producer, data) on the producer's topic exchange `<producer>.events`,
 routing key = event type. Channel systems and department systems exchange plain JSON
 messages with the city; docs/bus.md tells how to connect, resend and read replies.
-The metrics stream (`metrics.stream`) has its own format: services/metrics/STREAM.md."""
+The metrics stream (the RabbitMQ stream `metrics.stream`, on the default exchange) carries
+the Metrics* messages, one schema per `kind`; services/metrics/STREAM.md tells how to attach."""
 
 
 def document():
@@ -61,17 +63,40 @@ def document():
         _add(doc, name, message.exchange, message.routing_key, message.producer, served,
              schema_of(message.schema), message.description, _example(message.name, message.version),
              message.properties)
+    for kind, message in STREAM["kinds"].items():
+        _add(doc, f"{message['name']}.v{STREAM['version']}", "", STREAM["queue"], STREAM["producer"],
+             [(who, None) for who in STREAM["consumers"]], stream_schema(kind), message["summary"],
+             _stream_example(kind), {})
     return doc
+
+
+def stream_schema(kind):
+    """The JSON Schema of one kind of metrics stream message: the envelope with that kind's data."""
+    schema = json.loads(json.dumps(STREAM["envelope"]))          # a deep copy, free of YAML aliases
+    schema["description"] = STREAM["kinds"][kind]["summary"]
+    schema["properties"]["kind"] = {"const": kind}
+    schema["properties"]["data"] = json.loads(json.dumps(STREAM["kinds"][kind]["data"]))
+    return schema
+
+
+def _stream_example(kind):
+    cause = None if kind == "measures" else {
+        "event_type": "RequestCreated" if kind == "request_fact" else "InformationRequestLogged",
+        "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"city311:stream-cause:{kind}")), "occurred_at": EXAMPLE_TIME}
+    return {"schema": STREAM["envelope"]["properties"]["schema"]["const"], "schema_version": STREAM["version"],
+            "kind": kind, "message_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"city311:stream:{kind}")),
+            "emitted_at": EXAMPLE_TIME, "cause": cause, "data": STREAM["kinds"][kind]["example"]}
 
 
 def _add(doc, title, exchange, routing_key, producer, consumers, schema, description, example, properties):
     name = _key(title)
     channel_id = _key(f"{exchange or 'default'}.{routing_key}")
-    channel = {"address": routing_key, "title": f"{exchange or '(default exchange)'} → {routing_key}",
-               "messages": {name: {"$ref": f"#/components/messages/{name}"}},
-               "bindings": {"amqp": {"is": "routingKey", "bindingVersion": AMQP_BINDING, "exchange": {
-                   "name": exchange, "type": "topic" if exchange else "direct", "durable": True,
-                   "autoDelete": False, "vhost": "/"}}}}
+    channel = doc["channels"].get(channel_id) or {  # one channel may carry several messages (the stream)
+        "address": routing_key, "title": f"{exchange or '(default exchange)'} → {routing_key}", "messages": {},
+        "bindings": {"amqp": {"is": "routingKey", "bindingVersion": AMQP_BINDING, "exchange": {
+            "name": exchange, "type": "topic" if exchange else "direct", "durable": True,
+            "autoDelete": False, "vhost": "/"}}}}
+    channel["messages"][name] = {"$ref": f"#/components/messages/{name}"}
     parameters = {p: _PARAMETERS[p] for p in re.findall(r"\{(\w+)\}", routing_key)}
     if parameters:
         channel["parameters"] = parameters

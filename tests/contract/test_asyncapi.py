@@ -14,7 +14,7 @@ import yaml
 from asyncapi3 import AsyncAPI3
 from pydantic import ValidationError
 
-from shared.events.asyncapi import DOCUMENT, document, render
+from shared.events.asyncapi import DOCUMENT, STREAM, document, render
 from shared.events.catalog import CATALOG, MESSAGES
 
 REGENERATE = "python -m shared.events.asyncapi --output docs/asyncapi.yaml"
@@ -55,7 +55,8 @@ def test_every_reference_resolves(generated):
 
 def test_every_event_and_message_is_documented(generated):
     titles = {m["title"] for m in generated["components"]["messages"].values()}
-    expected = {f"{t}.v{v}" for t, v in CATALOG} | {f"{n}.v{v}" for n, v in MESSAGES}
+    expected = {f"{t}.v{v}" for t, v in CATALOG} | {f"{n}.v{v}" for n, v in MESSAGES} | {
+        f"{m['name']}.v{STREAM['version']}" for m in STREAM["kinds"].values()}
     assert titles == expected
 
 
