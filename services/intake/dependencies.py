@@ -9,6 +9,7 @@ from nameko.extensions import DependencyProvider
 
 from services.intake.open311.catalog import load_catalog_file
 from shared.config import project_path
+from shared.gazetteer.index import jurisdiction_gazetteer
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Jurisdiction:
     api_keys: list
     catalog: object
     changeset: object
+    gazetteer: object = None     # shared.gazetteer.index.Gazetteer: fills the address of a point-only request
 
 
 def parse_api_keys(text):
@@ -54,7 +56,8 @@ class JurisdictionProvider(DependencyProvider):
             jurisdiction_id=settings["jurisdiction_id"], name=settings["name"],
             timezone=ZoneInfo(settings.get("timezone", "UTC")), api_keys=api_keys,
             catalog=load_catalog_file(services_file),
-            changeset=datetime.fromtimestamp(services_file.stat().st_mtime, timezone.utc))
+            changeset=datetime.fromtimestamp(services_file.stat().st_mtime, timezone.utc),
+            gazetteer=jurisdiction_gazetteer(folder))
 
     def get_dependency(self, worker_ctx):
         return self.jurisdiction

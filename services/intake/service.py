@@ -15,6 +15,7 @@ from services.intake.open311.access import check_api_key, check_jurisdiction
 from services.intake.open311.catalog_documents import service_definition_document, services_document
 from services.intake.open311.discovery import discovery_document
 from services.intake.open311.errors import Open311Error
+from services.intake.open311.nearest_address import with_nearest_address
 from services.intake.open311.params import decode_params
 from services.intake.open311.resources import allowed_methods, check_method
 from services.intake.open311.parsing import parse_new_request
@@ -153,7 +154,7 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
     def _file(self, params):
         j = self.jurisdiction
         application = check_api_key(params, j.api_keys)
-        new = parse_new_request(params, j.catalog, j.jurisdiction_id, j.timezone)
+        new = with_nearest_address(parse_new_request(params, j.catalog, j.jurisdiction_id, j.timezone), j.gazetteer)
         service = j.catalog.require(new.service_code)
         with self.uow() as uow:
             record = store.file_request(uow, new, service, j.jurisdiction_id, channel=application,

@@ -60,6 +60,10 @@ class WebPages:
     def page_addresses(self, request):
         return self._serve(request, resident_pages.addresses)
 
+    @http("GET", "/addresses/nearest")
+    def page_nearest_address(self, request):
+        return self._serve(request, resident_pages.nearest_address)
+
     @http("GET", "/language/<string:lang>")
     def page_language(self, request, lang):
         return self._serve(request, resident_pages.set_language, lang)

@@ -49,6 +49,10 @@ def read_report_form(form, service, jurisdiction, gazetteer, t, media_url=None):
     known = gazetteer.resolve(form.get("address_string", ""))
     if known and not (params.get("lat") or params.get("long")):
         params["address_string"], params["lat"], params["long"] = known.address, str(known.lat), str(known.long)
+    elif not params.get("address_string"):   # a point only (map or "use my location"): its nearest address
+        nearest = nearest_address(gazetteer, params.get("lat"), params.get("long"))
+        if nearest:
+            params["address_string"] = nearest.address
     outcome = ReportForm(notify_by=form.get("notify_by") or "none")
     try:
         outcome.new = parse_new_request(params, jurisdiction.catalog, jurisdiction.jurisdiction_id,
@@ -61,6 +65,18 @@ def read_report_form(form, service, jurisdiction, gazetteer, t, media_url=None):
     elif media_url:   # our own photo's address, as configured: not checked like a client's media_url
         outcome.new = replace(outcome.new, media_url=media_url)
     return outcome
+
+
+def nearest_address(gazetteer, lat, long):
+    """The known address nearest to the point given as text, or None (no point, a bad one, none near);
+    bad coordinates are left for the Open311 checks to report."""
+    try:
+        lat, long = float(lat), float(long)
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= long <= 180):
+        return None
+    return gazetteer.nearest(lat, long)
 
 
 def _check_notify_by(outcome, form, t):

@@ -4,6 +4,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from services.intake import store
+from services.intake.open311.params import decimal_number
 from services.intake.web.i18n import COOKIE as LANGUAGE_COOKIE
 from services.intake.web.i18n import LANGUAGES
 from services.intake.web.lookup import TRACKING_NUMBER
@@ -110,6 +111,15 @@ def media(page, name):
 def addresses(page):
     found = page.site.gazetteer.suggest(page.args.get("q", ""))
     return page.json({"addresses": [{"address": a.address, "lat": a.lat, "long": a.long} for a in found]})
+
+
+def nearest_address(page):
+    """The known address nearest to ?lat=&long= (a map click, the browser's location), or null."""
+    lat, long = decimal_number(page.args.get("lat") or "x"), decimal_number(page.args.get("long") or "x")
+    if lat is None or long is None or not (-90 <= lat <= 90 and -180 <= long <= 180):
+        return page.json({"error": "send lat (-90 to 90) and long (-180 to 180) as decimal degrees"}, status=400)
+    found = page.site.gazetteer.nearest(lat, long)
+    return page.json({"address": found and {"address": found.address, "lat": found.lat, "long": found.long}})
 
 
 def set_language(page, lang):

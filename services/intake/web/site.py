@@ -16,6 +16,7 @@ from services.intake.web import staff
 from services.intake.web.csrf import CsrfTokens
 from services.intake.web.district_map import load_district_map
 from services.intake.web.gazetteer import Gazetteer
+from shared.gazetteer.index import jurisdiction_gazetteer
 from services.intake.web.i18n import load_catalogs
 from services.intake.web.settings import web_settings
 from shared.config import project_path
@@ -55,7 +56,7 @@ def load_site(settings_source, jurisdiction_dir):
     departments = yaml.safe_load((folder / "departments.yaml").read_text(encoding="utf-8"))["departments"]
     jurisdiction = yaml.safe_load((folder / "jurisdiction.yaml").read_text(encoding="utf-8"))
     return Site(settings=settings, templates=templates, catalogs=load_catalogs(),
-                gazetteer=Gazetteer.from_file(folder / "gazetteer.csv"),
+                gazetteer=jurisdiction_gazetteer(folder),
                 district_map=load_district_map(folder / "districts.geojson"),
                 departments=[(d["code"], d["name"]) for d in departments],
                 csrf=CsrfTokens(settings.secret_key),

@@ -1,4 +1,5 @@
-// city311 pages work without JavaScript; this only adds map clicks and address suggestions.
+// city311 pages work without JavaScript; this only adds map clicks, address suggestions, "use my location"
+// and the chosen place shown back (with the nearest known address) before the form is sent.
 (function () {
   "use strict";
 
@@ -16,12 +17,49 @@
     }
   }
 
+  function showChosen(text) {
+    var chosen = document.getElementById("chosen-place");
+    if (!chosen) { return; }
+    chosen.textContent = text;
+    chosen.hidden = false;
+  }
+
+  function showNearest(lat, long) {
+    var chosen = document.getElementById("chosen-place");
+    if (!chosen) { return; }
+    var where = " (" + lat.toFixed(6) + ", " + long.toFixed(6) + ")";
+    showChosen(chosen.dataset.label + " " + chosen.dataset.point + where);
+    fetch(chosen.dataset.nearest + "?lat=" + lat.toFixed(6) + "&long=" + long.toFixed(6))
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (data.address) {
+          showChosen(chosen.dataset.label + " " + chosen.dataset.near + " " + data.address.address + where);
+        }
+      })
+      .catch(function () { /* the point alone is shown; the address is a convenience */ });
+  }
+
+  function useMyLocation(button) {
+    button.parentNode.hidden = false;
+    button.addEventListener("click", function () {
+      showChosen(button.dataset.locating);
+      navigator.geolocation.getCurrentPosition(function (position) {
+        setPoint(position.coords.latitude, position.coords.longitude);
+        showNearest(position.coords.latitude, position.coords.longitude);
+      }, function () {
+        showChosen(button.dataset.unavailable);
+      }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+    });
+  }
+
   function onMapClick(event) {
     var map = event.currentTarget, point = map.createSVGPoint();
     point.x = event.clientX;
     point.y = event.clientY;
     var local = point.matrixTransform(map.getScreenCTM().inverse());
-    setPoint(+map.dataset.north - local.y / +map.dataset.yScale, +map.dataset.west + local.x / +map.dataset.xScale);
+    var lat = +map.dataset.north - local.y / +map.dataset.yScale, long = +map.dataset.west + local.x / +map.dataset.xScale;
+    setPoint(lat, long);
+    showNearest(lat, long);
     var details = document.querySelector("details.coordinates");
     if (details) { details.open = true; }
   }
@@ -29,7 +67,12 @@
   function suggester(input) {
     var list = document.getElementById(input.getAttribute("list")), known = {}, timer = null;
     input.addEventListener("input", function () {
-      if (known[input.value]) { setPoint(known[input.value].lat, known[input.value].long); return; }
+      if (known[input.value]) {
+        var chosen = document.getElementById("chosen-place"), a = known[input.value];
+        setPoint(a.lat, a.long);
+        if (chosen) { showChosen(chosen.dataset.label + " " + a.address + " (" + a.lat + ", " + a.long + ")"); }
+        return;
+      }
       clearTimeout(timer);
       timer = setTimeout(function () {
         if (input.value.trim().length < 2) { return; }
@@ -53,6 +96,8 @@
     var map = document.querySelector("svg.district-map");
     if (map) { map.addEventListener("click", onMapClick); }
     Array.prototype.forEach.call(document.querySelectorAll("input[data-suggest]"), suggester);
+    var locate = document.getElementById("use-location");
+    if (locate && navigator.geolocation && window.isSecureContext !== false) { useMyLocation(locate); }
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
   });
