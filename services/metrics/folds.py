@@ -8,6 +8,8 @@ any order.
 import re
 from datetime import datetime, timezone
 
+from services.metrics.blocks import block_of
+
 LOCATION_DECIMALS = 3  # about 110 m: enough for a district map, too coarse to find a house
 # E-mail addresses, and runs of ten or more digits (phone numbers; dates have eight).
 _CONTACT_DETAILS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\+?\(?\d(?:[\s().-]*\d){9,}")
@@ -41,6 +43,8 @@ def _newer(fact, clock, value):
 def _locate(fact, data):
     if fact.lat is None and data.get("lat") is not None and data.get("long") is not None:
         fact.lat, fact.long = round(data["lat"], LOCATION_DECIMALS), round(data["long"], LOCATION_DECIMALS)
+    if fact.address_block is None:
+        fact.address_block = block_of(data.get("address"))
 
 
 def scrubbed(text):

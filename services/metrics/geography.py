@@ -1,4 +1,5 @@
-"""What metrics reads of the jurisdiction: its time zone, districts, neighbourhoods and city limits.
+"""What metrics reads of the jurisdiction: its time zone, districts, neighbourhoods, city limits and the
+service groups of its catalog (for the open-data export).
 
 Only the data files (deploy/jurisdictions/FORMAT.md), never another service's
 code. A missing geography file leaves the map empty instead of stopping the
@@ -21,6 +22,7 @@ class Geography:
     districts: dict = field(default_factory=lambda: EMPTY)
     neighbourhoods: dict = field(default_factory=lambda: EMPTY)
     city_limits: dict = field(default_factory=lambda: EMPTY)
+    service_groups: dict = field(default_factory=dict)  # {service_code: group} from services.yaml
 
     def areas(self, kind):
         """{code: name} of the council districts (`district`) or neighbourhoods (`neighbourhood`)."""
@@ -37,7 +39,9 @@ def load(folder):
     return Geography(
         timezone=ZoneInfo(settings.get("timezone", "UTC")), name=settings.get("name", ""),
         districts=_of_kind(areas, "council_district"), neighbourhoods=_of_kind(areas, "neighbourhood"),
-        city_limits=_geojson(folder / "city_limits.geojson"))
+        city_limits=_geojson(folder / "city_limits.geojson"),
+        service_groups={s["service_code"]: s["group"] for s in _yaml(folder / "services.yaml").get("services", [])
+                        if s.get("service_code") and s.get("group")})
 
 
 def _yaml(path):

@@ -1,6 +1,7 @@
 """Facts metrics keeps: one row per service request, one per information contact. No personal data.
 
-Locations are stored already rounded to about a hundred metres; no free text is
+Locations are stored already rounded to about a hundred metres and addresses as
+their block (no house number); no free text is
 stored except the crew's resolution, scrubbed of e-mail addresses and phone
 numbers first. Times are timezone-aware UTC on every database.
 """
@@ -62,6 +63,8 @@ class RequestFact(Base):
     route_decided_at: Mapped[datetime | None] = mapped_column()
     lat: Mapped[float | None] = mapped_column(Float)
     long: Mapped[float | None] = mapped_column(Float)
+    # "100 block of Peachtree St SE" (blocks.py): never the house number, which stays with intake.
+    address_block: Mapped[str | None] = mapped_column(String(200))
     # Public status as residents see it (newest change wins).
     status: Mapped[str | None] = mapped_column(String(20))
     stage: Mapped[str | None] = mapped_column(String(40))

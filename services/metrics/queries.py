@@ -85,6 +85,40 @@ def created_in(session, filters):
     return session.execute(_scoped(query, filters).order_by(RequestFact.created_at)).scalars().all()
 
 
+@dataclass(frozen=True)
+class ExportSelection:
+    """The open-data export's rows: created in the period (when `period` is set), changed after
+    `updated_after` (when set), of one department and/or district."""
+    filters: Filters
+    updated_after: datetime | None = None
+    period: bool = True
+
+
+def parse_export(args, timezone, now, districts=None):
+    """The export's selection from its query parameters. With `updated_after` and no `from`/`to`, every
+    request that changed since then, whenever it was created (an incremental update)."""
+    filters = parse_filters(args, timezone, now, FILTER_PARAMS | {"updated_after"}, districts)
+    updated_after = _moment(args.get("updated_after"), "updated_after", timezone)
+    return ExportSelection(filters, updated_after, period=updated_after is None or bool({"from", "to"} & set(args)))
+
+
+def export_rows(session, selection, columns, chunk=1000):
+    """The selected facts' `columns` as rows, read from the database `chunk` rows at a time (a server-side
+    cursor on PostgreSQL), so a year of a large city's requests never sits in memory at once."""
+    filters, query = selection.filters, select(*columns)
+    if selection.period:
+        query = query.where(RequestFact.created_at >= filters.start, RequestFact.created_at < filters.end)
+    else:
+        query = query.where(RequestFact.created_at.is_not(None))
+    if selection.updated_after is not None:
+        query = query.where(RequestFact.updated_at > selection.updated_after)
+        order = (RequestFact.updated_at, RequestFact.service_request_id)
+    else:
+        order = (RequestFact.created_at, RequestFact.service_request_id)
+    query = _scoped(query, filters).order_by(*order).execution_options(yield_per=chunk)
+    yield from session.execute(query)
+
+
 def open_now(session, filters):
     """Request facts open now, whatever the period (the backlog)."""
     query = select(RequestFact).where(RequestFact.is_open.is_(True), RequestFact.created_at.is_not(None))

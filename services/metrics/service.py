@@ -128,19 +128,25 @@ class MetricsService:
 
     @http("GET", "/api/export.<string:fmt>")
     def get_export(self, request, fmt):
+        """The open-data export (export.py), streamed: parameters are checked here, rows are read and written
+        as the client takes them, in a unit of work of their own (this worker's has ended by then)."""
         if fmt not in ("csv", "json"):
             return _json({"error": f"export comes as .csv or .json, not .{fmt}"}, 404)
+        place = self.geography
         try:
-            ask = self._ask(request.args.to_dict())
-            filters = ask.filters(max_days=export.MAX_DAYS)
-            with self.uow() as uow:
-                rows = queries.created_in(uow.session, filters)
-                body = export.as_csv(rows) if fmt == "csv" else export.as_json(rows, filters)
+            selection = queries.parse_export(request.args.to_dict(), place.timezone, datetime.now(timezone.utc),
+                                             place.areas("district"))
         except InvalidQuery as exc:
             return _json({"error": str(exc)}, 400)
-        name = f"city311-requests-{filters.start.date()}-{filters.end.date()}.{fmt}"
-        return Response(body, status=200, headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        meta = _export_meta(selection)
+        return Response(_exported(self.uow, selection, fmt, place, meta), status=200,
+                        headers={"Content-Disposition": f'attachment; filename="{_export_name(selection)}.{fmt}"'},
                         content_type="text/csv; charset=utf-8" if fmt == "csv" else JSON)
+
+    @http("GET", "/api/export/datapackage.json")
+    def get_datapackage(self, request):
+        """The Frictionless Data Package describing /api/export.csv (docs/open-data.md)."""
+        return _json(export.datapackage(request.host_url + "api/export.csv"))
 
     @http("GET", "/metrics")
     def get_metrics(self, request):
@@ -183,6 +189,28 @@ class MetricsService:
             log.warning("dashboard file missing", error=str(exc))
             return Response(str(exc), status=404, content_type="text/plain; charset=utf-8", headers=web.HEADERS)
         return Response(body, status=200, content_type=content_type, headers={**web.HEADERS, "Cache-Control": "no-cache"})
+
+
+def _exported(uow_factory, selection, fmt, place, meta):
+    with uow_factory() as uow:
+        rows = queries.export_rows(uow.session, selection, export.COLUMNS)
+        chunks = export.csv_chunks(rows, place) if fmt == "csv" else export.json_chunks(rows, place, meta)
+        for chunk in chunks:
+            yield chunk.encode()
+
+
+def _export_meta(selection):
+    filters = selection.filters
+    period = {"from": filters.start.isoformat(), "to": filters.end.isoformat()} if selection.period else None
+    return {"period": period, "updated_after": selection.updated_after and selection.updated_after.isoformat(),
+            "department": filters.department, "district": filters.district,
+            "generated_at": datetime.now(timezone.utc).isoformat()}
+
+
+def _export_name(selection):
+    if not selection.period:
+        return f"city311-requests-updated-after-{selection.updated_after:%Y-%m-%dT%H%M%S}"
+    return f"city311-requests-{selection.filters.start.date()}-{selection.filters.end.date()}"
 
 
 def _json(body, status=200):

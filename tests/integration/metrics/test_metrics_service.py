@@ -3,8 +3,10 @@ facts reach the stream; the API, the export, Prometheus and the dashboard answer
 import csv
 import io
 import json
+from datetime import datetime, timezone
 
 import pytest
+from frictionless import Package
 
 from tests.integration.metrics.stream_reader import read
 from tests.support.bus import publish_raw
@@ -55,6 +57,31 @@ def test_the_open_data_export_over_http_has_no_personal_data(metrics_service):
     assert all(len(r["lat"].split(".")[-1]) <= 3 for r in rows if r["lat"])
     assert not [p for p in PERSONAL if p in response.text]
     assert metrics_service.get("/api/export.json?from=2026-99-01").status_code == 400
+    assert {r["address_block"] for r in rows} == {"0 block of Trinity Ave SW"}
+
+
+def test_the_export_streams_validates_against_its_served_data_package_and_updates_incrementally(
+        metrics_service, tmp_path):
+    response = metrics_service.get("/api/export.csv?from=2000-01-01", stream=True)  # decades: no cap
+    assert response.status_code == 200 and response.headers.get("Transfer-Encoding") == "chunked"
+    text = response.content.decode()
+    package = metrics_service.get("/api/export/datapackage.json").json()
+    assert package["resources"][0]["path"] == metrics_service.url("/api/export.csv")
+    package["resources"][0]["path"] = "export.csv"
+    (tmp_path / "export.csv").write_text(text, newline="")
+    (tmp_path / "datapackage.json").write_text(json.dumps(package))
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["requested_datetime"].endswith(("-05:00", "-04:00"))   # the sample city's local time
+    newest = datetime.now(timezone.utc).isoformat()
+    sid = "26-0999002"
+    publish(metrics_service, timed("RequestCreated", 0, sid, requested_at="2019-01-02T15:00:00+00:00"))
+    def changed():
+        since = metrics_service.get("/api/export.csv", params={"updated_after": newest}).text
+        return since if sid in since else None
+    since = list(csv.DictReader(io.StringIO(wait_until(changed, 30, what="the new request in the update"))))
+    assert [r["service_request_id"] for r in since] == [sid]   # an old request, changed since: only it
 
 
 def test_prometheus_business_gauges_over_http(metrics_service):
