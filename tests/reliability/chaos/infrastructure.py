@@ -15,6 +15,7 @@ from tests.support.processes import free_port
 from tests.support.waiting import wait_until
 
 POSTGRES_BIN = Path(os.environ.get("CITY311_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+START_SECONDS = 300
 POSTGRES_USER = "postgres"   # initdb and the server refuse to run as root: they run as this user
 
 
@@ -37,7 +38,8 @@ class BrokerNode:
         self.uri = f"amqp://guest:guest@localhost:{self.port}/"
 
     def start(self):
-        if not broker.start_local_node(self.port, base=self.base):
+        # a bound, not a pause: three nodes starting at once beside a test suite took over 90 s on 2 busy cores
+        if not broker.start_local_node(self.port, base=self.base, wait_seconds=START_SECONDS):
             raise RuntimeError(f"the chaos broker node did not start:\n{broker._log_tail(self.base)}")
         return self
 

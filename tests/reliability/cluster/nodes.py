@@ -14,7 +14,7 @@ from urllib.parse import quote
 import requests
 
 from shared.messaging import broker
-from tests.reliability.chaos.infrastructure import BrokerNode
+from tests.reliability.chaos.infrastructure import START_SECONDS, BrokerNode
 from tests.support.waiting import wait_until
 
 SIZE = 3
@@ -85,7 +85,7 @@ class BrokerCluster:
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(200)
+            thread.join(START_SECONDS + 60)
         if errors:
             raise errors[0]
         first = self.nodes[0]
@@ -118,7 +118,7 @@ class BrokerCluster:
 
     def start_node(self, node):
         """The node started again from its files: it rejoins the cluster by itself."""
-        if not broker.start_local_node(node.port, base=node.base):
+        if not broker.start_local_node(node.port, base=node.base, wait_seconds=START_SECONDS):
             raise RuntimeError(f"{node.name} did not start again:\n{broker._log_tail(node.base)}")
         wait_until(lambda: node.name in self.running(), 120, 1, f"{node.name} back in the cluster")
 
