@@ -39,9 +39,9 @@ migrate: install
 # back-off, the others keep serving; Ctrl-C (or SIGTERM) stops them all. Output: var/log/<name>.log;
 # while it runs: .venv/bin/supervisorctl -c var/run/supervisord.conf status (or `make status`).
 run: install migrate broker
-	@$(PY) -m shared.messaging.declare
-	@$(PY) -m shared.messaging.users apply
-	@RABBITMQCTL="$${RABBITMQCTL:-$$($(PY) -m shared.messaging.broker ctl)}" exec $(PY) -m shared.supervision run deploy/Procfile --run-dir var/run --log-dir var/log
+	@if [ -s var/run/amqp_uri ]; then export AMQP_URI="$$(cat var/run/amqp_uri)"; fi; \
+	$(PY) -m shared.messaging.declare && $(PY) -m shared.messaging.users apply && \
+	RABBITMQCTL="$${RABBITMQCTL:-$$($(PY) -m shared.messaging.broker ctl)}" exec $(PY) -m shared.supervision run deploy/Procfile --run-dir var/run --log-dir var/log
 
 status:
 	@$(VENV)/bin/supervisorctl -c var/run/supervisord.conf status
@@ -54,6 +54,7 @@ status:
 FAULT_SUBSETS ?= yes
 test: install broker
 	@mkdir -p var/log; side=; \
+	if [ -s var/run/amqp_uri ]; then export AMQP_URI="$$(cat var/run/amqp_uri)"; fi; \
 	if [ "$(FAULT_SUBSETS)" = yes ]; then \
 	  $(PY) -m pytest -m "chaos or cluster" tests/reliability/test_chaos_subset.py tests/reliability/test_cluster_subset.py \
 	    -q -p no:cacheprovider --basetemp=var/run/fault-subsets-tmp > var/log/fault-subsets.log 2>&1 & side=$$!; \

@@ -31,6 +31,9 @@ from shared.config import PROJECT_ROOT
 
 DEFAULT_URI = "amqp://guest:guest@localhost:5672/"
 LOCAL_BASE = PROJECT_ROOT / "var" / "rabbitmq"
+# Written by `ensure` when it had to start the project's own node on another port (the default broker's port is
+# held by something that does not answer AMQP): make run and make test export it as AMQP_URI.
+FALLBACK_URI_FILE = PROJECT_ROOT / "var" / "run" / "amqp_uri"
 NODE_NOTE = "node.json"
 # Debian installs the real scripts here and a root-only wrapper on PATH
 DEBIAN_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
@@ -248,10 +251,13 @@ def ensure():
     host, port = _host_port(uri)
     where = f"{host}:{port}"
     if answers(uri):
+        FALLBACK_URI_FILE.unlink(missing_ok=True)
         print(f"broker: RabbitMQ answers at {where}")
         ensure_tooling(uri)
         return 0
     local = host in ("localhost", "127.0.0.1", "::1")
+    if local and "AMQP_URI" not in os.environ and _script("rabbitmq-server") and _port_open(host, port):
+        return _own_node_beside(where)
     if local and _script("rabbitmq-server") and not _port_open(host, port):
         print(f"broker: none at {where}; starting a local RabbitMQ node (files in var/rabbitmq) ...")
         if start_local_node(port):
@@ -266,6 +272,29 @@ def ensure():
         return 1
     print(HOW_TO_GET_ONE.format(where=where), file=sys.stderr)
     return 1
+
+
+def _own_node_beside(where):
+    """The default port is held by something that does not answer AMQP (a broker that hangs, or another
+    program): run the project's own node on a free port instead, and note its URI for make run / make test."""
+    note = _local_note(LOCAL_BASE)
+    if note and answers(f"amqp://guest:guest@localhost:{note['port']}/"):
+        port = note["port"]
+    else:
+        port = _free_port()
+        print(f"broker: something listens at {where} but does not answer AMQP as guest; starting the project's own "
+              f"node at 127.0.0.1:{port} instead (files in var/rabbitmq) ...", file=sys.stderr)
+        if not start_local_node(port):
+            print("broker: the local node did not answer in time; its log:", file=sys.stderr)
+            print(_log_tail(LOCAL_BASE), file=sys.stderr)
+            return 1
+    own = f"amqp://guest:guest@localhost:{port}/"
+    FALLBACK_URI_FILE.parent.mkdir(parents=True, exist_ok=True)
+    FALLBACK_URI_FILE.write_text(own)
+    print(f"broker: using the project's own node at localhost:{port} (AMQP_URI for make run and make test; "
+          f"stop it: .venv/bin/python -m shared.messaging.broker stop)")
+    ensure_tooling(own)
+    return 0
 
 
 def _log_tail(base, lines=25):
