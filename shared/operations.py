@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.config import SERVICES
 from shared.messaging import deadletters
-from shared.messaging.broker import amqp_uri
+from shared.messaging.broker import amqp_uri, local_node_note
 from shared.messaging.nodes import first_node, vhost_of
 
 TIMEOUT_SECONDS = 3
@@ -47,7 +47,9 @@ class OperationsSettings:
             return str((config or {}).get(name) or os.environ.get(name) or default)
         uri = setting("AMQP_URI", amqp_uri())
         broker = urlparse(first_node(uri))   # a cluster's list: the management API of its first node
-        return cls(setting("RABBITMQ_MANAGEMENT_URL", f"http://{broker.hostname or 'localhost'}:15672"),
+        own = local_node_note(first_node(uri))   # the project's own node: its management port as it noted
+        port = own["tooling_ports"]["management"] if own else 15672
+        return cls(setting("RABBITMQ_MANAGEMENT_URL", f"http://{broker.hostname or 'localhost'}:{port}"),
                    setting("RABBITMQ_MANAGEMENT_USER", unquote(broker.username or "guest")),
                    setting("RABBITMQ_MANAGEMENT_PASSWORD", unquote(broker.password or "guest")), uri,
                    {s: setting(f"{s.upper()}_URL", f"http://localhost:{DEFAULT_PORTS[s]}") for s in SERVICES})
