@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::Warning:nameko.extensions
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run status test test-full bench chaos chaos-subset cluster install migrate broker clean
+.PHONY: run status test test-full bench chaos chaos-subset cluster install migrate broker clean messages
 
 NPM_STAMP := services/metrics/web/node_modules/.installed-$(shell sha1sum services/metrics/web/package-lock.json | cut -c1-12)
 
@@ -86,6 +86,21 @@ cluster: install broker
 # One row per kind of fault at small load, as pytest tests (about 5 minutes; make test runs it too).
 chaos-subset: install broker
 	@$(PY) -m pytest -m chaos tests/reliability/test_chaos_subset.py $(PYTEST_ARGS)
+
+# Intake's page texts: extract the marked ones (babel.cfg) into the template, merge it into each language's
+# .po, then translate the new entries there. The .po files are compiled when intake starts (shared/i18n.py).
+# The same for the metrics dashboard's page and scripts (services/metrics/web/babel.cfg).
+WEB_LOCALE := services/intake/web/locale
+messages: install
+	@$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --project=city311 \
+		-c "Translators:" -o $(WEB_LOCALE)/messages.pot services/intake/web
+	@$(VENV)/bin/pybabel -q update -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) --no-fuzzy-matching \
+		--ignore-obsolete
+	@$(VENV)/bin/pybabel -q extract -F services/metrics/web/babel.cfg --no-location --sort-output --project=city311 \
+		-c "Translators:" -o services/metrics/web/locale/messages.pot services/metrics/web
+	@$(VENV)/bin/pybabel -q update -i services/metrics/web/locale/messages.pot -d services/metrics/web/locale \
+		--no-fuzzy-matching --ignore-obsolete
+	@echo "now translate the empty msgstr entries in $(WEB_LOCALE)/*/LC_MESSAGES/messages.po and services/metrics/web/locale/*/LC_MESSAGES/messages.po"
 
 clean:
 	rm -rf var/db var/legacy var/run

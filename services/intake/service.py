@@ -15,6 +15,7 @@ from services.intake.open311.access import check_api_key, check_jurisdiction
 from services.intake.open311.catalog_documents import service_definition_document, services_document
 from services.intake.open311.discovery import discovery_document
 from services.intake.open311.errors import Open311Error
+from services.intake.open311.locale import requested_language
 from services.intake.open311.nearest_address import with_nearest_address
 from services.intake.open311.params import decode_params
 from services.intake.open311.resources import allowed_methods, check_method
@@ -122,9 +123,10 @@ class IntakeService(web.WebPages, channels.ChannelIntake):
         if stem == "discovery":
             return self._discovery(request)
         if stem == "services":
-            return services_document(j.catalog)
+            return services_document(j.catalog.in_language(requested_language(params, request.accept_languages)))
         if stem.startswith("services/"):
-            return service_definition_document(j.catalog.require(stem.split("/", 1)[1]))
+            catalog = j.catalog.in_language(requested_language(params, request.accept_languages))
+            return service_definition_document(catalog.require(stem.split("/", 1)[1]))
         if stem == "requests":
             query = parse_request_query(params, datetime.now(timezone.utc), j.timezone)
             with self.uow() as uow:

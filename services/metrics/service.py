@@ -7,7 +7,7 @@ from nameko import config
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.metrics import api, export, facts, prometheus, queries, stream, web
+from services.metrics import api, dashboard, export, facts, prometheus, queries, stream, web
 from services.metrics.dependencies import HandlerHealth, JurisdictionGeography, MetricsStream, configured_timer
 from services.metrics.queries import InvalidQuery
 from shared import observability
@@ -155,7 +155,24 @@ class MetricsService:
 
     @http("GET", "/")
     def get_dashboard(self, request):
-        return self._file(web.static_file, "dashboard.html")
+        """The dashboard in the visitor's language (dashboard.py): it varies with the cookie and Accept-Language."""
+        language = dashboard.choose_language(request)
+        page = dashboard.dashboard().render(language, dashboard.page_path(request))
+        return Response(page, status=200, content_type="text/html; charset=utf-8", headers={
+            **web.HEADERS, "Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language",
+            "Content-Language": language})
+
+    @http("GET", "/language/<string:language>")
+    def set_language(self, request, language):
+        """The language switch: remember the choice in the `lang` cookie and go back to the page."""
+        try:
+            chosen, target = dashboard.switch(language, request.args.get("next"))
+        except dashboard.UnknownLanguage as exc:
+            return Response(str(exc), status=404, content_type="text/plain; charset=utf-8", headers=web.HEADERS)
+        response = Response(status=303, headers={"Location": target, **web.HEADERS})
+        response.set_cookie(dashboard.COOKIE, chosen, max_age=dashboard.COOKIE_SECONDS, path="/", httponly=True,
+                            samesite="Lax")
+        return response
 
     @http("GET", "/static/<string:name>")
     def get_static(self, request, name):

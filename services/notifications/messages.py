@@ -2,14 +2,17 @@
 
 Each message has, per language, `<lang>/<message>.txt` (sets `subject`, `text` and `sms`) and
 `<lang>/<message>.html` (the HTML part of the email, autoescaped). A missing variable is an error,
-never a blank in a resident's message.
+never a blank in a resident's message. Templates write a date and time with `local_time(value)`
+(`local_time(value, "short")` in a text message): in the language's conventions, in the value's own
+zone (the jurisdiction's: outgoing.py converts them), with the zone's name.
 """
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
-LANGUAGES = ("en", "es")
+from shared.i18n import LANGUAGES, local_datetime
 
 # Stages of RequestStatusChanged a resident is told about, and the message for each.
 MESSAGE_FOR_STAGE = {
@@ -48,6 +51,7 @@ class MessageTemplates:
     def render(self, message, language, channel, context):
         """Subject and body for `channel` (a text's body is the short `sms`); raises RenderError."""
         language = language if language in LANGUAGES else "en"
+        context = {**context, "local_time": partial(_local_time, language=language)}
         try:
             words = self._text.get_template(f"{language}/{message}.txt").make_module(context)
             if channel == "sms":
@@ -57,6 +61,12 @@ class MessageTemplates:
             return Rendered(subject, _tidy(words.text), html)
         except (TemplateError, AttributeError, KeyError, TypeError, ValueError) as exc:
             raise RenderError(f"template {language}/{message}: {type(exc).__name__}: {exc}") from exc
+
+
+def _local_time(value, date_format="full", *, language):
+    if value.tzinfo is None:
+        raise ValueError("a date and time without a zone cannot be shown to a resident")
+    return local_datetime(value, value.tzinfo, language, date_format)
 
 
 def _one_line(value):

@@ -86,8 +86,8 @@ def test_a_resident_reports_with_a_photo_in_spanish_and_tracks_it_to_closure(int
     page.goto(intake.url("/"))
     page.get_by_role("link", name="Español").click()
     page.get_by_role("link", name="Reportar un problema").first.click()
-    page.get_by_role("link", name="Pothole").click()           # service names are the catalog's (English)
-    page.get_by_label("Larger than a dinner plate").check()
+    page.get_by_role("link", name="Bache").click()             # the catalog's Spanish (services.yaml)
+    page.get_by_label("Más grande que un plato llano").check()
     page.locator("svg.district-map").click(position={"x": 170, "y": 150})
     assert page.input_value("#lat") and page.input_value("#long")
     page.set_input_files("#photo", files=[{"name": "bache.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
@@ -113,7 +113,7 @@ def test_a_resident_reports_with_a_photo_in_spanish_and_tracks_it_to_closure(int
         page.press("#id", "Enter")
         return "Cerrada" in page.locator(".status").inner_text()
     wait_until(shows_closed, 60, 0.5, "the track page to show the closure")
-    assert "Closed: Pothole filled" in page.locator(".timeline").inner_text()
+    assert "Cerrada: Pothole filled" in page.locator(".timeline").inner_text()   # the department's words as given
     assert page.get_by_role("link", name="encuesta").get_attribute("href").endswith(f"/survey?request={number}")
 
 

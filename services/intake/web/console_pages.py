@@ -115,7 +115,7 @@ def file_submit(page, service_code):
     form = MultiDict(page.form)
     if form.get("attach"):
         return _attach(page, service, form, form["attach"])
-    outcome = read_report_form(form, service, page.jurisdiction, page.site.gazetteer, page.t)
+    outcome = read_report_form(form, service, page.jurisdiction, page.site.gazetteer, page.gettext)
     if form.get("channel") not in CHANNELS:
         outcome.errors["channel"] = "Choose how the caller reached us."
     nearby = _nearby(page, service, form)
@@ -176,7 +176,7 @@ def _attach(page, service, form, service_request_id):
                                         page.staff.username)
             return page.redirect(f"/console/requests/{service_request_id}?attached=1")
         except followers.CannotFollow as exc:
-            errors["form"] = page.t(exc.reason)
+            errors["form"] = page.gettext(exc.reason)
     return page.render("console/file.html", status=400, service=service, values=form, errors=errors,
                        nearby=_nearby(page, service, form), channels=CHANNELS)
 
@@ -194,8 +194,7 @@ def request_detail(page, service_request_id, errors=None, reason="", status=200)
                        followers=watchers, errors=errors or {}, reason=reason,
                        answers=answers_as_text(service, record.attributes or {}) if service else [],
                        filed=page.args.get("filed"), attached=page.args.get("attached"),
-                       routed=page.args.get("routed"), unmarked=page.args.get("unmarked"),
-                       timezone=page.jurisdiction.timezone)
+                       routed=page.args.get("routed"), unmarked=page.args.get("unmarked"))
 
 
 def caller_lookup(page):

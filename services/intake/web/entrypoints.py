@@ -16,10 +16,15 @@ from services.intake.web import (console_pages, knowledge_pages, operations_page
 from services.intake.web.page import Page
 from services.intake.web.site import HERE, WebSiteProvider
 from shared import roles
+from shared.i18n import N_
 
 log = structlog.get_logger("city311.intake.web")
 MAX_FORM_BYTES = 12_000_000   # above the photo limit, so an oversized photo still comes back with its form
 SIGNED_IN = "signed in"       # a console page any signed-in staff member may use (signing out)
+EXPIRED_FORM = N_("This form has expired or did not come from this site. Go back, reload the page and send it again.")
+TOO_LARGE = N_("What you sent is too large. A photo can be at most 5 MB: go back, choose a smaller photo and send "
+               "again.")
+UNEXPECTED = N_("Something went wrong on our side and nothing was saved. Please try again in a moment, or call 311.")
 
 
 class WebPages:
@@ -199,13 +204,13 @@ class WebPages:
                 if refused := self._refused(page, permission):
                     return refused
             if request.method == "POST" and not page.csrf_ok():
-                return page.render("error.html", status=403, message=page.t("error.csrf"))
+                return page.render("error.html", status=403, message=page.gettext(EXPIRED_FORM))
             return handler(page, *args)
         except RequestEntityTooLarge:
-            return page.render("error.html", status=413, message=page.t("error.too_large"))
+            return page.render("error.html", status=413, message=page.gettext(TOO_LARGE))
         except Exception:
             log.exception("unexpected error serving a page", path=request.path)
-            return page.render("error.html", status=500, message=page.t("error.unexpected"))
+            return page.render("error.html", status=500, message=page.gettext(UNEXPECTED))
 
     def _refused(self, page, permission):
         """A 403 page when the staff member's role lacks `permission`, else None (a console page with no

@@ -5,10 +5,11 @@ from sqlalchemy import select
 
 from services.intake.models import ServiceRequest
 from services.intake.web.models import RequestFollower
+from shared.i18n import N_
 
 
 class CannotFollow(ValueError):
-    """The request does not exist or is closed; `reason` is a message key."""
+    """The request does not exist or is closed; `reason` is the message (an English msgid)."""
 
     def __init__(self, reason):
         self.reason = reason
@@ -23,9 +24,9 @@ def attach_caller(uow, service_request_id, contact, notify_by, language, channel
     record = uow.session.execute(select(ServiceRequest).where(
         ServiceRequest.service_request_id == service_request_id)).scalar_one_or_none()
     if record is None:
-        raise CannotFollow("error.no_such_request")
+        raise CannotFollow(N_("There is no request with that number. Check it and try again."))
     if record.status != "open":
-        raise CannotFollow("error.request_closed")
+        raise CannotFollow(N_("That request is already closed; file a new one instead."))
     follower = RequestFollower(request_pk=record.id, notify_by=notify_by, language=language, channel=channel,
                                call_taker=call_taker, added_at=datetime.now(timezone.utc), **contact)
     uow.session.add(follower)

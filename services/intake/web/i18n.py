@@ -1,43 +1,42 @@
-"""English and Spanish: message catalogs as data files (web/messages/<lang>.yaml) and the visitor's choice."""
+"""English and Spanish on intake's pages: gettext catalogs, one Jinja2 environment per language, the visitor's choice.
+
+Texts are marked in the templates (`{% trans %}`, `_()`, `ngettext()`) and in this package's Python
+(`gettext`, and `N_` where a text is defined apart from where it is shown); `make messages` extracts
+them (babel.cfg) into web/locale/messages.pot and merges that into web/locale/<lang>/LC_MESSAGES/messages.po.
+The `.po` files are compiled when the site loads (shared/i18n.py).
+"""
 from pathlib import Path
 
-import yaml
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-LANGUAGES = ("en", "es")
-DEFAULT = "en"
+from shared.i18n import DEFAULT, LANGUAGES, load_translations, preferred_language
+
 COOKIE = "lang"
-FOLDER = Path(__file__).resolve().parent / "messages"
+HERE = Path(__file__).resolve().parent
+LOCALE_FOLDER = HERE / "locale"
+TEMPLATES_FOLDER = HERE / "templates"
 
 
-def load_catalogs(folder=FOLDER):
-    """{lang: {dotted.key: text}}; every language must have every English key."""
-    catalogs = {lang: _flatten(yaml.safe_load((folder / f"{lang}.yaml").read_text(encoding="utf-8")))
-                for lang in LANGUAGES}
-    missing = {lang: sorted(set(catalogs[DEFAULT]) - set(c)) for lang, c in catalogs.items()}
-    missing = {lang: keys for lang, keys in missing.items() if keys}
-    if missing:
-        raise ValueError(f"message catalogs lack keys: {missing}")
-    return catalogs
+def load_page_translations(folder=LOCALE_FOLDER):
+    """{language: Translations} for intake's pages."""
+    return load_translations(folder)
 
 
-def _flatten(tree, prefix=""):
-    flat = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = str(value)
-    return flat
+def page_environments(translations, folder=TEMPLATES_FOLDER):
+    """{language: Environment}: the same templates, each environment with its language's gettext installed.
 
-
-def translator(catalogs, lang):
-    """`t(key, **values)`: the text in `lang`, with {placeholders} filled; the key itself if unknown."""
-    messages = catalogs.get(lang) or catalogs[DEFAULT]
-
-    def t(key, **values):
-        text = messages.get(key) or catalogs[DEFAULT].get(key) or key
-        return text.format(**values) if values else text
-    return t
+    One environment per language, not one whose translations are swapped per request: pages are
+    rendered concurrently (greenlets), and installed translations are the environment's globals.
+    """
+    loader = FileSystemLoader(folder)
+    environments = {}
+    for language, language_translations in translations.items():
+        environment = Environment(loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True,
+                                  lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+        environment.policies["ext.i18n.trimmed"] = True
+        environment.install_gettext_translations(language_translations, newstyle=True)
+        environments[language] = environment
+    return environments
 
 
 def choose_language(request):
@@ -45,4 +44,7 @@ def choose_language(request):
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+    return preferred_language(request.accept_languages)
+
+
+__all__ = ["COOKIE", "DEFAULT", "LANGUAGES", "choose_language", "load_page_translations", "page_environments"]

@@ -7,8 +7,9 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Response
 
 from services.intake.web.i18n import COOKIE as LANGUAGE_COOKIE
-from services.intake.web.i18n import choose_language, translator
+from services.intake.web.i18n import choose_language
 from shared import roles
+from shared.i18n import local_datetime
 
 VISITOR_COOKIE = "c311_visitor"
 STAFF_COOKIE = "c311_staff"
@@ -27,7 +28,7 @@ class Page:
     def __init__(self, request, site, jurisdiction, uow):
         self.request, self.site, self.jurisdiction, self.uow = request, site, jurisdiction, uow
         self.lang = choose_language(request)
-        self.t = translator(site.catalogs, self.lang)
+        self._translations = site.translations[self.lang]
         self.staff = None
         self.staff_token = request.cookies.get(STAFF_COOKIE)
         self._visitor = request.cookies.get(VISITOR_COOKIE)
@@ -40,6 +41,11 @@ class Page:
     @property
     def args(self):
         return self.request.args
+
+    @property
+    def catalog(self):
+        """The service catalog in the visitor's language (the jurisdiction's translations, else English)."""
+        return self.jurisdiction.catalog.in_language(self.lang)
 
     # -- CSRF: tokens are bound to the staff session, or to an anonymous visitor cookie -----
     def _binding(self):
@@ -56,6 +62,15 @@ class Page:
     def csrf_ok(self):
         return self.site.csrf.valid(self.form.get("csrf_token"), self._binding())
 
+    def gettext(self, message, **values):
+        """`message` (an English msgid) in the visitor's language, its %(name)s placeholders filled."""
+        text = self._translations.gettext(message)
+        return text % values if values else text
+
+    def local_time(self, value, date_format="medium"):
+        """A datetime as the visitor reads it: in the jurisdiction's zone, with the zone, in their language."""
+        return local_datetime(value, self.jurisdiction.timezone, self.lang, date_format)
+
     def can(self, permission):
         """True when the signed-in staff member's role has `permission` (shared/roles.py): pages show only
         what the role may use (the entrypoints enforce it)."""
@@ -66,9 +81,9 @@ class Page:
         self._cookies.append((name, value, max_age, path))
 
     def render(self, template, status=200, **context):
-        body = self.site.templates.get_template(template).render(
-            t=self.t, lang=self.lang, staff=self.staff, csrf_token=self.csrf_token, site=self.site, can=self.can,
-            request=self.request, path=self.request.full_path.rstrip("?"), **context)
+        body = self.site.templates[self.lang].get_template(template).render(
+            lang=self.lang, local_time=self.local_time, staff=self.staff, csrf_token=self.csrf_token, site=self.site,
+            can=self.can, request=self.request, path=self.request.full_path.rstrip("?"), **context)
         return self.finish(Response(body, status=status, content_type="text/html; charset=utf-8"))
 
     def json(self, data, status=200):

@@ -11,20 +11,24 @@ from werkzeug.datastructures import MultiDict
 
 from services.intake.open311.errors import Open311Error
 from services.intake.open311.parsing import parse_new_request
+from shared.i18n import N_
 
 NOTIFY_CHOICES = ("email", "sms", "none")
 _COPIED = ("description", "address_string", "lat", "long", "first_name", "last_name", "email", "phone")
 
-# (pattern on the Open311 description, field it is about, message key or None to show the description)
+CHOOSE = N_("Please choose one of the options.")
+# (pattern on the Open311 description, field it is about, message or None to show the description)
 _ERROR_FIELDS = (
-    (re.compile(r"^(attribute\[[^\]]+\]) is required"), None, "error.required"),
-    (re.compile(r"^(attribute\[[^\]]+\]) must be one of"), None, "error.choose"),
-    (re.compile(r"^(attribute\[[^\]]+\]) must be a number"), None, "error.number"),
+    (re.compile(r"^(attribute\[[^\]]+\]) is required"), None, N_("Please answer this question.")),
+    (re.compile(r"^(attribute\[[^\]]+\]) must be one of"), None, CHOOSE),
+    (re.compile(r"^(attribute\[[^\]]+\]) must be a number"), None, N_("Please enter a number, like 3 or 2.5.")),
     (re.compile(r"^(attribute\[[^\]]+\])"), None, None),
-    (re.compile(r"^a location is required"), "location", "error.location"),
-    (re.compile(r"^(lat|long)\b"), "location", "error.coordinates"),
-    (re.compile(r"^email\b"), "email", "error.email"),
-    (re.compile(r"^phone\b"), "phone", "error.phone"),
+    (re.compile(r"^a location is required"), "location",
+     N_("Tell us where: type an address, click the map, or give coordinates.")),
+    (re.compile(r"^(lat|long)\b"), "location",
+     N_("Coordinates must be a latitude (-90 to 90) and a longitude (-180 to 180), both given.")),
+    (re.compile(r"^email\b"), "email", N_("This is not an email address (expected something like name@example.org).")),
+    (re.compile(r"^phone\b"), "phone", N_("This is not a phone number (expected something like (404) 555-0123).")),
     (re.compile(r"^(description|first_name|last_name|address_string)\b"), None, None),
 )
 
@@ -37,8 +41,11 @@ class ReportForm:
     notify_by: str = "none"
 
 
-def read_report_form(form, service, jurisdiction, gazetteer, t, media_url=None):
-    """Validate a submitted report form for `service`; a known address fills in its coordinates."""
+def read_report_form(form, service, jurisdiction, gazetteer, gettext, media_url=None):
+    """Validate a submitted report form for `service`; a known address fills in its coordinates.
+
+    `gettext` gives the messages in the visitor's language.
+    """
     params = MultiDict([("service_code", service.service_code)])
     for key in _COPIED:
         if form.get(key, "").strip():
@@ -58,8 +65,8 @@ def read_report_form(form, service, jurisdiction, gazetteer, t, media_url=None):
         outcome.new = parse_new_request(params, jurisdiction.catalog, jurisdiction.jurisdiction_id,
                                         jurisdiction.timezone)
     except Open311Error as exc:
-        outcome.errors = field_errors(exc, t)
-    _check_notify_by(outcome, form, t)
+        outcome.errors = field_errors(exc, gettext)
+    _check_notify_by(outcome, form, gettext)
     if outcome.errors:
         outcome.new = None
     elif media_url:   # our own photo's address, as configured: not checked like a client's media_url
@@ -79,25 +86,25 @@ def nearest_address(gazetteer, lat, long):
     return gazetteer.nearest(lat, long)
 
 
-def _check_notify_by(outcome, form, t):
+def _check_notify_by(outcome, form, gettext):
     if outcome.notify_by not in NOTIFY_CHOICES:
-        outcome.errors["notify_by"] = t("error.choose")
+        outcome.errors["notify_by"] = gettext(CHOOSE)
     elif outcome.notify_by == "email" and not form.get("email", "").strip():
-        outcome.errors.setdefault("email", t("error.email_for_notify"))
+        outcome.errors.setdefault("email", gettext("To hear by email, give your email address."))
     elif outcome.notify_by == "sms" and not form.get("phone", "").strip():
-        outcome.errors.setdefault("phone", t("error.phone_for_notify"))
+        outcome.errors.setdefault("phone", gettext("To hear by text message, give your mobile number."))
 
 
-def field_errors(exc, t):
+def field_errors(exc, gettext):
     """{field: message} for every problem of an Open311Error; unplaced ones under "form"."""
     errors = {}
     for problem in exc.errors:
         name, message = "form", problem.description
-        for pattern, fixed_field, key in _ERROR_FIELDS:
+        for pattern, fixed_field, shown in _ERROR_FIELDS:
             match = pattern.match(problem.description)
             if match:
                 name = fixed_field or match.group(1)
-                message = t(key) if key else problem.description
+                message = gettext(shown) if shown else problem.description
                 break
         errors[name] = f"{errors[name]} {message}" if name in errors and message not in errors[name] else message
     return errors

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import structlog
 import yaml
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko import config
 from nameko.extensions import DependencyProvider
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +16,7 @@ from services.intake.web.csrf import CsrfTokens
 from services.intake.web.district_map import load_district_map
 from services.intake.web.gazetteer import Gazetteer
 from shared.gazetteer.index import jurisdiction_gazetteer
-from services.intake.web.i18n import load_catalogs
+from services.intake.web.i18n import load_page_translations, page_environments
 from services.intake.web.settings import web_settings
 from shared.config import project_path
 from services.intake.web.signin_throttle import ThrottlePolicy
@@ -34,8 +33,8 @@ HERE = Path(__file__).resolve().parent
 @dataclass
 class Site:
     settings: object
-    templates: Environment
-    catalogs: dict
+    templates: dict                   # {language: jinja2 Environment with that language's gettext}
+    translations: dict                # {language: babel Translations}, for texts made in Python
     gazetteer: Gazetteer
     district_map: object
     departments: list
@@ -51,11 +50,10 @@ def load_site(settings_source, jurisdiction_dir):
     """Build the Site from config values and the jurisdiction's folder."""
     settings = web_settings(settings_source)
     folder = Path(jurisdiction_dir)
-    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                            trim_blocks=True, lstrip_blocks=True)
+    translations = load_page_translations()
     departments = yaml.safe_load((folder / "departments.yaml").read_text(encoding="utf-8"))["departments"]
     jurisdiction = yaml.safe_load((folder / "jurisdiction.yaml").read_text(encoding="utf-8"))
-    return Site(settings=settings, templates=templates, catalogs=load_catalogs(),
+    return Site(settings=settings, templates=page_environments(translations), translations=translations,
                 gazetteer=jurisdiction_gazetteer(folder),
                 district_map=load_district_map(folder / "districts.geojson"),
                 departments=[(d["code"], d["name"]) for d in departments],

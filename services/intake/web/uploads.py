@@ -18,7 +18,7 @@ _NAME = re.compile(r"[0-9a-f]{32}\.(jpg|png|webp)")
 
 
 class UploadRejected(ValueError):
-    """The upload is not an acceptable photo; `reason` is a message key (too_big, not_image)."""
+    """The upload is not an acceptable photo; `reason` is too_big or not_image (resident_pages.PHOTO_REJECTED)."""
 
     def __init__(self, reason):
         self.reason = reason

@@ -58,8 +58,9 @@ def load_catalog(path: Path, departments: set[str]) -> dict[str, ServiceType]:
 
 
 def _service(entry: Entry, departments: set[str]) -> ServiceType:
+    # translations: residents' texts in other languages, read by intake (services/intake/open311/catalog.py)
     entry.only("service_code", "service_name", "description", "group", "keywords",
-               "department", "type", "attributes")
+               "department", "type", "attributes", "translations")
     department = entry.require("department")
     if department not in departments:
         entry.fail(f"unknown department '{department}'", "department")
@@ -80,7 +81,7 @@ def _service(entry: Entry, departments: set[str]) -> ServiceType:
 
 def _attribute(entry: Entry) -> ServiceAttribute:
     entry.only("code", "datatype", "required", "variable", "order", "description",
-               "datatype_description", "values")
+               "datatype_description", "values", "translations")
     datatype = entry.require("datatype")
     if datatype not in DATATYPES:
         entry.fail(f"unknown datatype '{datatype}' (use {', '.join(DATATYPES)})", "datatype")

@@ -146,7 +146,7 @@ def test_prometheus_reports_business_measures_and_service_health(worker):
 
 
 def test_only_named_static_files_are_served(monkeypatch, tmp_path):
-    assert web.static_file("dashboard.html")[1].startswith("text/html")
+    assert web.static_file("dashboard.js")[1].startswith("text/javascript")
     for name in ("../service.py", ".hidden", "nope.js"):
         with pytest.raises(web.Missing):
             web.static_file(name)

@@ -33,8 +33,16 @@ def test_the_received_message_says_how_to_track_and_the_routed_one_when():
     received = TEMPLATES.render("received", "en", "email", CONTEXT)
     assert "tracking number is 26-0000123" in received.text and CONTEXT["tracking_url"] in received.text
     routed = TEMPLATES.render("routed", "es", "email", CONTEXT)
-    assert "Public Works – Streets" in routed.text and "miércoles 25 de noviembre de 2026" in routed.text
-    assert "Wednesday, November 25, 2026" in TEMPLATES.render("routed", "en", "email", CONTEXT).html
+    assert "Public Works – Streets" in routed.text and "miércoles, 25 de noviembre de 2026, 17:00 GMT-05:00" in routed.text
+    assert "Wednesday, November 25, 2026, 5:00\u202fPM EST" in TEMPLATES.render("routed", "en", "email", CONTEXT).html
+
+
+def test_the_expected_time_is_in_the_zone_it_is_given_in_and_names_it():
+    utc = dict(CONTEXT, expected=CONTEXT["expected"].astimezone(ZoneInfo("UTC")))
+    assert "Wednesday, November 25, 2026, 10:00\u202fPM UTC" in TEMPLATES.render("routed", "en", "email", utc).text
+    assert "prevista para el 25/11/26, 17:00 GMT-05:00" in TEMPLATES.render("routed", "es", "sms", CONTEXT).text
+    with pytest.raises(RenderError, match="without a zone"):
+        TEMPLATES.render("routed", "en", "email", dict(CONTEXT, expected=CONTEXT["expected"].replace(tzinfo=None)))
 
 
 def test_closed_gives_the_resolution_and_reporters_hear_of_the_survey():

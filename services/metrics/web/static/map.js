@@ -4,6 +4,7 @@
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
   const WIDTH = 1000;
+  const { _ } = window.City311Words;
 
   function rings(geometry) {
     if (!geometry) return [];
@@ -66,7 +67,8 @@
     for (const p of points) {
       const [x, y] = view.point(p.long, p.lat);
       const dot = element("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 7, class: "point" + (p.overdue ? " overdue" : "") }, svg);
-      element("title", {}, dot).textContent = `${p.service_request_id} · ${p.service_code || ""} · ${p.department || "unrouted"}${p.overdue ? " · overdue" : ""}`;
+      const unrouted = _("unrouted"), state = p.overdue ? " · " + _("past due") : "";
+      element("title", {}, dot).textContent = `${p.service_request_id} · ${p.service_code || ""} · ${p.department || unrouted}${state}`;
     }
     return points.length;
   }
