@@ -51,10 +51,15 @@ status:
 # instances of every service). Each starts its own broker node(s), PostgreSQL server and system on free ports,
 # so they share nothing with the suite but the cores; all must pass. FAULT_SUBSETS=no leaves them out;
 # their output: var/log/fault-subsets.log.
+# The suite runs on the project's own broker node (started on a free port under var/rabbitmq, stopped at the end),
+# not the machine's, unless AMQP_URI names one: a shared broker carries other runs' vhosts and its state is not ours.
 FAULT_SUBSETS ?= yes
-test: install broker
+test: install
 	@mkdir -p var/log; side=; \
-	if [ -s var/run/amqp_uri ]; then export AMQP_URI="$$(cat var/run/amqp_uri)"; fi; \
+	$(PY) -m shared.messaging.broker ensure --own-node || exit 1; \
+	if [ -z "$${AMQP_URI:-}" ] && [ -s var/run/amqp_uri ]; then export AMQP_URI="$$(cat var/run/amqp_uri)"; \
+	  if [ -e var/run/broker_started_for_tests ]; then \
+	    trap 'rm -f var/run/broker_started_for_tests var/run/amqp_uri; $(PY) -m shared.messaging.broker stop >/dev/null 2>&1' EXIT; fi; fi; \
 	if [ "$(FAULT_SUBSETS)" = yes ]; then \
 	  $(PY) -m pytest -m "chaos or cluster" tests/reliability/test_chaos_subset.py tests/reliability/test_cluster_subset.py \
 	    -q -p no:cacheprovider --basetemp=var/run/fault-subsets-tmp > var/log/fault-subsets.log 2>&1 & side=$$!; \

@@ -34,6 +34,8 @@ LOCAL_BASE = PROJECT_ROOT / "var" / "rabbitmq"
 # Written by `ensure` when it had to start the project's own node on another port (the default broker's port is
 # held by something that does not answer AMQP): make run and make test export it as AMQP_URI.
 FALLBACK_URI_FILE = PROJECT_ROOT / "var" / "run" / "amqp_uri"
+# Written when `ensure --own-node` started the node for make test, which then stops it when done.
+STARTED_FOR_TESTS_FILE = FALLBACK_URI_FILE.with_name("broker_started_for_tests")
 NODE_NOTE = "node.json"
 # Debian installs the real scripts here and a root-only wrapper on PATH
 DEBIAN_SCRIPTS = Path("/usr/lib/rabbitmq/bin")
@@ -246,10 +248,18 @@ def _run_plugins(uri, *args):
         return subprocess.CompletedProcess(args, 1, "", str(exc))
 
 
-def ensure():
+def ensure(own_node=False):
+    """0 when a broker answers (the one at AMQP_URI, else one started here), 1 with what to do.
+
+    `own_node` (make test): unless AMQP_URI names a broker, run on the project's own node even when the
+    machine's answers: a shared broker carries other runs' vhosts and queues, and its state is not ours to
+    mend (one that had started to take minutes per connection made a whole run fail).
+    """
     uri = amqp_uri()
     host, port = _host_port(uri)
     where = f"{host}:{port}"
+    if own_node and "AMQP_URI" not in os.environ and _script("rabbitmq-server"):
+        return _own_node_beside(where, "the tests run on a node of their own")
     if answers(uri):
         FALLBACK_URI_FILE.unlink(missing_ok=True)
         print(f"broker: RabbitMQ answers at {where}")
@@ -274,20 +284,24 @@ def ensure():
     return 1
 
 
-def _own_node_beside(where):
-    """The default port is held by something that does not answer AMQP (a broker that hangs, or another
-    program): run the project's own node on a free port instead, and note its URI for make run / make test."""
+def _own_node_beside(where, reason=None):
+    """Run the project's own node on a free port, and note its URI for make run / make test: the default port is
+    held by something that does not answer AMQP (a broker that hangs, or another program), or `reason`."""
     note = _local_note(LOCAL_BASE)
     if note and answers(f"amqp://guest:guest@localhost:{note['port']}/"):
         port = note["port"]
     else:
         port = _free_port()
-        print(f"broker: something listens at {where} but does not answer AMQP as guest; starting the project's own "
-              f"node at 127.0.0.1:{port} instead (files in var/rabbitmq) ...", file=sys.stderr)
+        why = reason or f"something listens at {where} but does not answer AMQP as guest"
+        print(f"broker: {why}; starting the project's own node at 127.0.0.1:{port} (files in var/rabbitmq) ...",
+              file=sys.stderr)
         if not start_local_node(port):
             print("broker: the local node did not answer in time; its log:", file=sys.stderr)
             print(_log_tail(LOCAL_BASE), file=sys.stderr)
             return 1
+        if reason:   # started for the tests: make test stops it when done (one make run already used, it keeps)
+            STARTED_FOR_TESTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+            STARTED_FOR_TESTS_FILE.write_text(str(port))
     own = f"amqp://guest:guest@localhost:{port}/"
     FALLBACK_URI_FILE.parent.mkdir(parents=True, exist_ok=True)
     FALLBACK_URI_FILE.write_text(own)
@@ -320,9 +334,13 @@ def main(argv):
         "ensure: exit 0 when a broker answers (starting a local node if none, enabling the operations plugins), "
         "1 with instructions; ctl: print the rabbitmqctl command line for that broker; "
         "stop: stop the local node `ensure` started"))
-    command = parser.parse_args(argv).command
+    parser.add_argument("--own-node", action="store_true", help=(
+        "with ensure: unless AMQP_URI is set, use the project's own node (started on a free port, or the one "
+        "already running) even when the machine's broker answers; make test does"))
+    args = parser.parse_args(argv)
+    command = args.command
     if command == "ensure":
-        return ensure()
+        return ensure(own_node=args.own_node)
     if command == "ctl":
         print(shlex.join(rabbitmqctl_argv()))
         return 0

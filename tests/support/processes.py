@@ -37,13 +37,20 @@ class Process:
         self.log_path = Path(log_dir) / f"{name}.log"
         self.popen = None
 
-    def start(self, wait=True):
+    def start(self, wait=True, timeout=60):
+        """Start it and (with `wait`) wait until it is healthy; one that never gets healthy is stopped, not left
+        running: an orphan keeps reconnecting to a vhost its test has deleted, and the broker's accept loop
+        slows for everyone after it (a run of such orphans made every later test's services time out)."""
         log = open(self.log_path, "ab")
         self.popen = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log,
                                       stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         if wait:
-            self.wait_healthy()
+            try:
+                self.wait_healthy(timeout)
+            except BaseException:
+                self.stop()
+                raise
         return self
 
     def wait_healthy(self, timeout=60):
