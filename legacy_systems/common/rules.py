@@ -47,3 +47,15 @@ class WorkOrderRules:
         if workorder["status"] == self.workflow.cancelled:
             return workorder
         return self.store.set_status(legacy_id, self.workflow.cancelled)
+
+    def reopen(self, legacy_id: str) -> dict:
+        """Open a completed work order again (back to the initial status, a new history entry); one that is open
+        already is left as it is, so a reopen asked twice reopens once. A cancelled one cannot be reopened."""
+        workorder = self.store.get(legacy_id)
+        if workorder is None:
+            raise BusinessRuleError("NOT_FOUND", f"No work order {legacy_id}")
+        if workorder["status"] == self.workflow.cancelled:
+            raise BusinessRuleError("NOT_REOPENABLE", f"Work order {legacy_id} is cancelled and cannot be reopened")
+        if workorder["status"] != self.workflow.completed:
+            return workorder
+        return self.store.set_status(legacy_id, self.workflow.initial)

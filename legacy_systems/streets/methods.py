@@ -16,7 +16,7 @@ class WorkOrderMethods:
     def named(self, name: str):
         """The handler for ``Service/Method``, or None."""
         return {"WorkOrder/Create": self.create, "WorkOrder/Search": self.search,
-                "WorkOrder/ById": self.by_id, "WorkOrder/Cancel": self.cancel,
+                "WorkOrder/ById": self.by_id, "WorkOrder/Cancel": self.cancel, "WorkOrder/Reopen": self.reopen,
                 "WorkOrder/ModifiedSince": self.modified_since}.get(name)
 
     def create(self, data: dict) -> dict:
@@ -53,6 +53,14 @@ class WorkOrderMethods:
             self._rules.check_cancellable(legacy_id)
         with self._faults.held_write():
             return [_work_order(self._rules.cancel(legacy_id)) for legacy_id in ids]
+
+    def reopen(self, data: dict) -> dict:
+        """Reopen the completed work order WorkOrderId (ReopenReason required): back to OPEN; one already open
+        is answered as it is (asking twice reopens once), a cancelled one is refused."""
+        legacy_id = _text(data, "WorkOrderId")
+        _text(data, "ReopenReason")
+        with self._faults.held_write():
+            return _work_order(self._rules.reopen(legacy_id))
 
     def modified_since(self, data: dict) -> list[dict]:
         """Status changes recorded at or after ``since`` (ISO 8601), oldest first."""

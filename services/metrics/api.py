@@ -67,7 +67,7 @@ def service_levels(session, ask):
 
 def quality(session, ask):
     filters, facts = _flow(session, ask)
-    return {**_header(filters, ask), **measures.quality(facts)}
+    return {**_header(filters, ask), **measures.quality(facts), "first_time_fix": measures.first_time_fix(facts)}
 
 
 def equity(session, ask):

@@ -21,6 +21,7 @@ MESSAGE_FOR_STAGE = {
     "duplicate": "duplicate",
     "in_progress": "work_started",
     "closed": "closed",
+    "reopened": "reopened",
 }
 
 

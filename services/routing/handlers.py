@@ -187,8 +187,9 @@ def work_order_created(uow, event):
         row.outcome, row.triage_reason_code, row.triage_reason = "routed", None, None
 
 
-def survey_responded(uow, event):
-    """A resident says the problem was not fixed: the request goes on the follow-up list for staff."""
+def survey_responded(uow, event, jurisdiction=None):
+    """A resident says the problem was not fixed: the request goes on the follow-up list for staff, or, when the
+    jurisdiction says so (`reopen_on_not_fixed`), is reopened at once."""
     if not uow.claim(event, f"{CONSUMER}.survey_responded"):
         return
     data = event["data"]
@@ -202,3 +203,34 @@ def survey_responded(uow, event):
         return  # another reporter's later answer already waits
     row.not_fixed_at, row.not_fixed_comment = answered_at, data.get("comment")
     row.followed_up_by = row.followed_up_at = row.follow_up_note = None
+    if jurisdiction is not None and jurisdiction.reopen_on_not_fixed and reopenable(row) is None:
+        comment = (data.get("comment") or "").strip()
+        reason = f"The resident answered the survey: not fixed. {comment}".strip()
+        reopen(uow, row, reason, SURVEY_REOPENER)
+
+
+SURVEY_REOPENER = "resident-survey"
+REOPEN_REASON_LIMIT = 300   # RequestReopened.reason
+
+
+def reopenable(row):
+    """None when the request can be reopened now, else why not (for a 409)."""
+    if row.open:
+        return f"request {row.service_request_id} is not closed"
+    if row.outcome != "routed" or not row.work_order_system:
+        return f"request {row.service_request_id} has no work order of its own to reopen (it was {row.outcome})"
+    return None
+
+
+def reopen(uow, row, reason, reopened_by):
+    """Open a closed request again: RequestReopened goes out (workorders asks the department), and a "not fixed"
+    answer waiting on the follow-up list is settled by it."""
+    now = _now()
+    reason = reason if len(reason) <= REOPEN_REASON_LIMIT else reason[:REOPEN_REASON_LIMIT - 1] + "…"
+    row.open = True
+    if row.not_fixed_at is not None and row.followed_up_at is None:
+        row.followed_up_by, row.followed_up_at, row.follow_up_note = reopened_by, now, f"Reopened: {reason}"
+    uow.publish("RequestReopened", {
+        "service_request_id": row.service_request_id, "work_order_system": row.work_order_system,
+        "reason": reason, "reopened_by": reopened_by, "reopened_at": now.isoformat()},
+        correlation_id=row.service_request_id)

@@ -70,7 +70,7 @@ class RoutingService:
     @reliable_event_handler("notifications", "SurveyResponded")
     def on_survey_responded(self, event):
         with self.uow() as uow:
-            handlers.survey_responded(uow, event)
+            handlers.survey_responded(uow, event, self.jurisdiction)
 
     # -- the staff API (intake's console, with a service token): every endpoint checks it ------
     @http("GET", "/api/triage")
@@ -94,6 +94,11 @@ class RoutingService:
     def followed_up(self, request, service_request_id):
         """Staff followed up a "not fixed" answer: {"reason"} (what they did)."""
         return self._staff_action(request, service_request_id, triage_desk.followed_up, needs_department=False)
+
+    @http("POST", "/api/requests/<string:service_request_id>/reopen")
+    def reopen(self, request, service_request_id):
+        """Reopen a closed request: {"reason"}; RequestReopened names the staff member of the service token."""
+        return self._staff_action(request, service_request_id, triage_desk.reopen_request, needs_department=False)
 
     @http("GET", "/api/requests/<string:service_request_id>")
     def get_decision(self, request, service_request_id):

@@ -11,7 +11,7 @@ from services.routing.domain.decision import Routed, RoutingRequest, decide, loc
 from services.routing.domain.rules import PRIORITIES
 from services.routing.domain.service_levels import ServiceLevel
 from services.routing.domain.triage import NeedsTriage
-from services.routing.handlers import aware, record_routed, record_triage
+from services.routing.handlers import aware, record_routed, record_triage, reopen, reopenable
 from services.routing.models import RoutedRequest
 from shared import roles
 
@@ -135,6 +135,24 @@ def followed_up(uow, jurisdiction, service_request_id, action):
         raise Conflict(f"no \"not fixed\" answer for request {service_request_id} waits for a follow-up")
     row.followed_up_by, row.followed_up_at, row.follow_up_note = action.staff, datetime.now(timezone.utc), action.reason
     return {"service_request_id": service_request_id, "followed_up_by": action.staff}
+
+
+def reopen_request(uow, jurisdiction, service_request_id, action):
+    """Staff reopen a closed request with a reason; RequestReopened names them ("staff:<username>").
+
+    Only staff who may route (call-takers, supervisors) reopen; a request still open, or one without a work
+    order of its own (a duplicate, one left in triage), is refused with the reason (Conflict, HTTP 409)."""
+    roles.require(action.role, roles.ROUTE_TRIAGED)
+    row = uow.session.get(RoutedRequest, service_request_id, with_for_update=True)
+    if row is None:
+        raise UnknownRequest(f"routing knows no request {service_request_id}")
+    refusal = reopenable(row)
+    if refusal:
+        raise Conflict(refusal)
+    if not action.reason.strip():
+        raise BadInput("missing: reason")
+    reopen(uow, row, action.reason.strip(), f"staff:{action.staff}")
+    return {"service_request_id": service_request_id, "open": True, "reopened_by": f"staff:{action.staff}"}
 
 
 def decision_record(session, service_request_id):

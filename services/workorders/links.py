@@ -240,6 +240,80 @@ def _outlived_lease(uow, link, system, legacy):
     _record_cancel(uow, link.service_request_id, system, legacy.legacy_id)
 
 
+@dataclass(frozen=True)
+class Reopen:
+    """A closed work order to reopen in `system` (or to follow with a new one there), for one RequestReopened."""
+    service_request_id: str
+    system: str
+    legacy_id: str
+    reason: str
+    reopen_id: str           # the RequestReopened's event id: the same for its redeliveries
+    reopened_at: datetime
+    request: WorkOrderRequest
+
+
+class ReopenNotReady(Exception):
+    """Another process is talking to the request's system now: the reopen is retried (redelivered) later."""
+
+
+def _reopen_update_id(reopen_id):
+    return f"reopen:{reopen_id}"
+
+
+def claim_reopen(uow, event, lease_seconds):
+    """The reopen to ask for, with the link's lease taken; None when there is nothing to ask (done already: the
+    reopen was recorded, or the request has no work order here to reopen).
+
+    Exactly once per reopen: the system is asked only by the lease holder, and `confirm_reopened` records the
+    reopen (in applied_updates) in the same transaction as its WorkOrderUpdated; a redelivery after that finds
+    it recorded. A process dying between the call and the record leaves the reopen to its redelivery, which
+    asks again with the same `reopen_id` (the systems reopen a work order asked twice once)."""
+    data = event["data"]
+    if uow.session.get(AppliedUpdate, _reopen_update_id(event["event_id"])):
+        return None
+    link = locked(uow, data["service_request_id"])
+    if link is None or link.state != "created" or link.legacy_id is None:
+        log.warning("a reopened request has no work order here to reopen", service_request_id=data["service_request_id"],
+                    state=link.state if link else None)
+        return None
+    if not take_lease(uow, link.service_request_id, lease_seconds):
+        raise ReopenNotReady(f"{link.service_request_id}: another process holds the work order's lease")
+    return Reopen(link.service_request_id, link.work_order_system, link.legacy_id, data["reason"], event["event_id"],
+                  datetime.fromisoformat(data["reopened_at"]), _request(link))
+
+
+def followed_by(reopen):
+    """What a system that cannot reopen gets: a new work order for the same request, naming the first."""
+    description = (f"REOPENED (follows work order {reopen.legacy_id}, closed): {reopen.reason}\n\n"
+                   f"{reopen.request.description}")
+    return WorkOrderRequest(**{**reopen.request.__dict__, "description": description})
+
+
+def confirm_reopened(uow, reopen, legacy_id=None):
+    """The system reopened the work order (or made `legacy_id`, a new one linked to it): record the reopen once and
+    publish WorkOrderUpdated "reopened" (the public record, notifications and metrics follow)."""
+    update_id = _reopen_update_id(reopen.reopen_id)
+    link = locked(uow, reopen.service_request_id)
+    link.lease_until = None
+    if uow.session.get(AppliedUpdate, update_id):
+        return
+    uow.session.add(AppliedUpdate(update_id=update_id, service_request_id=reopen.service_request_id,
+                                  applied_at=_now()))
+    if legacy_id and legacy_id != link.legacy_id:
+        note = (f"Reopened: {reopen.system} cannot reopen a work order, so new work order {legacy_id} follows "
+                f"{link.legacy_id}.")
+        link.previous_system, link.previous_legacy_id = link.work_order_system, link.legacy_id
+        link.legacy_id = legacy_id
+    else:
+        note = "Reopened."   # public (status_notes): the reason stays with staff and the department
+    link.status, link.status_changed_at, link.updated_at = "reopened", reopen.reopened_at, _now()
+    uow.publish("WorkOrderUpdated", {
+        "service_request_id": link.service_request_id, "work_order_system": link.work_order_system,
+        "legacy_id": link.legacy_id, "update_id": update_id, "status": "reopened",
+        "legacy_status": "reopened", "note": note[:1000], "changed_at": reopen.reopened_at.isoformat()},
+        correlation_id=link.service_request_id)
+
+
 def merge_target(uow, parent_request_id):
     """The parent's link, for telling its system of a duplicate; None when the parent has no work order here."""
     link = uow.session.get(WorkOrderLink, parent_request_id)

@@ -114,6 +114,38 @@ class WorkOrdersService:
         if not final:
             raise exc  # back to the delay queue; the attempt was counted
 
+    @reliable_event_handler("routing", "RequestReopened")
+    def reopen_work_order(self, event):
+        """A closed request reopened: its system reopens the work order where its interface can, else a new work
+        order in the same system follows the first (said in the status note); WorkOrderUpdated "reopened" once."""
+        with self.uow() as uow:
+            reopen = links.claim_reopen(uow, event, self._lease_seconds())
+        if reopen is None:
+            return
+        system = self.systems.get(reopen.system)
+        if system is None:
+            raise DeadLetterNow(f"no adapter configured for work-order system {reopen.system!r}")
+        try:
+            legacy_id = self._reopen_or_follow(system, reopen)
+        except (TransientError, PermanentError):
+            with self.uow() as uow:
+                links.release(uow, reopen.service_request_id)
+            raise   # redelivered after the retry delays; dead-lettered with the reason when they run out
+        with self.uow() as uow:
+            links.confirm_reopened(uow, reopen, legacy_id)
+
+    @staticmethod
+    def _reopen_or_follow(system, reopen):
+        """None when the system reopened the work order; else the id of the new work order that follows it."""
+        if getattr(system.client, "can_reopen", False):
+            try:
+                system.call("reopen", reopen.legacy_id, reopen.reason, reopen.reopen_id)
+                return None
+            except PermanentError as refused:   # e.g. the work order was cancelled there: a new one follows
+                log.warning("the department system would not reopen the work order; a new one follows it",
+                            system=reopen.system, legacy_id=reopen.legacy_id, reason=str(refused))
+        return system.call("create", links.followed_by(reopen)).legacy_id
+
     @reliable_event_handler("routing", "RequestDuplicateDetected")
     def tell_department_of_duplicate(self, event):
         """A system that follows duplicates (direct events) hears that another report joined the work order."""

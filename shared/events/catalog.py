@@ -35,6 +35,7 @@ CATALOG = {
         _contract("RequestRouted", 1, "routing", routing.RequestRoutedV1),
         _contract("RequestDuplicateDetected", 1, "routing", routing.RequestDuplicateDetectedV1),
         _contract("RequestNeedsTriage", 1, "routing", routing.RequestNeedsTriageV1),
+        _contract("RequestReopened", 1, "routing", routing.RequestReopenedV1),
         _contract("WorkOrderCreated", 1, "workorders", workorders.WorkOrderCreatedV1),
         _contract("WorkOrderUpdated", 1, "workorders", workorders.WorkOrderUpdatedV1),
         _contract("WorkOrderClosed", 1, "workorders", workorders.WorkOrderClosedV1),

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from shared.events.fields import (PRIORITIES, coordinate, one_of, optional_text, optional_when,
-                                  request_id, text)
+                                  request_id, text, when)
 
 
 class RequestRoutedV1(Schema):
@@ -42,3 +42,14 @@ class RequestNeedsTriageV1(Schema):
     service_request_id = request_id()
     reason_code = one_of(("OUTSIDE_CITY", "ADDRESS_UNRESOLVED", "NO_RULE", "WORK_ORDER_FAILED", "MANUAL"))
     reason = text(1000)
+
+
+class RequestReopenedV1(Schema):
+    """A closed request is open again: staff reopened it with a reason, or a resident answered "not fixed"
+    and the jurisdiction reopens on that answer. Workorders asks the department's system to reopen its work
+    order (or makes a new one linked to it); notifications tells the reporter and subscribers once."""
+    service_request_id = request_id()
+    work_order_system = optional_text(60)
+    reason = text(300)
+    reopened_by = text(120)     # "staff:<username>" or "resident-survey"
+    reopened_at = when()

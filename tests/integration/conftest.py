@@ -21,7 +21,7 @@ ONE_DATABASE = {
     "test_work_orders_reroutes.py": "postgresql", "test_open311_http.py": "sqlite",
     "test_reliability.py": "postgresql", "test_bus_department_switch.py": "sqlite",
     "test_request_lifecycle.py": "postgresql", "test_open311_schemathesis.py": "sqlite",
-    "test_routing_outcomes.py": "postgresql",
+    "test_routing_outcomes.py": "postgresql", "test_reopen.py": "postgresql",
 }
 
 

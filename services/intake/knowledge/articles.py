@@ -7,8 +7,12 @@ import yaml
 from sqlalchemy import select
 
 from services.intake.knowledge.models import KnowledgeArticle
+from services.intake.knowledge.translations import TRANSLATABLE, translated_fields
 
 _KEYS = {"id", "question", "answer", "department", "keywords", "valid_from", "valid_until"}
+_SPANISH = {f"{name}_es" for name in TRANSLATABLE}
+_LIMITS = (("id", 80), ("question", 300), ("answer", 20_000), ("department", 60),
+           ("question_es", 300), ("answer_es", 20_000), ("keywords_es", 2_000))
 
 
 class ArticleError(ValueError):
@@ -29,17 +33,30 @@ class ArticleDraft:
     keywords: str
     valid_from: date | None
     valid_until: date | None
+    question_es: str | None = None
+    answer_es: str | None = None
+    keywords_es: str | None = None
 
 
 def check_article(fields):
-    """An ArticleDraft from a mapping of text fields; ArticleError naming every bad field."""
-    problems, text = {}, {k: str(fields.get(k) or "").strip() for k in _KEYS}
-    for name, limit in (("id", 80), ("question", 300), ("answer", 20_000), ("department", 60)):
+    """An ArticleDraft from a mapping of text fields; ArticleError naming every bad field.
+
+    The Spanish texts (question_es, answer_es, keywords_es) are optional, but an article is in
+    Spanish with its question and its answer both, or not at all.
+    """
+    problems = {}
+    text = {k: _text(fields.get(k)) for k in _KEYS | _SPANISH}
+    for name, limit in _LIMITS:
         if len(text[name]) > limit:
             problems[name] = f"at most {limit} characters"
     for name in ("id", "question", "answer"):
         if not text[name]:
             problems[name] = "required"
+    if (text["answer_es"] or text["keywords_es"]) and not text["question_es"]:
+        problems.setdefault("question_es", "required with a Spanish answer or keywords: "
+                                           "the question in Spanish, as Spanish-speaking callers ask it")
+    if text["question_es"] and not text["answer_es"]:
+        problems.setdefault("answer_es", "required with a Spanish question: the answer in Spanish")
     if text["id"] and not all(c.isalnum() or c in "-_" for c in text["id"]):
         problems["id"] = "letters, digits, '-' and '_' only"
     dates = {name: _date(text[name], name, problems) for name in ("valid_from", "valid_until")}
@@ -47,11 +64,16 @@ def check_article(fields):
         problems["valid_until"] = "must not be before valid_from"
     if problems:
         raise ArticleError(problems)
-    keywords = fields.get("keywords") or ""
-    if isinstance(keywords, (list, tuple)):
-        keywords = ", ".join(str(k) for k in keywords)
     return ArticleDraft(text["id"], text["question"], text["answer"], text["department"] or None,
-                        str(keywords).strip(), dates["valid_from"], dates["valid_until"])
+                        text["keywords"], dates["valid_from"], dates["valid_until"],
+                        text["question_es"] or None, text["answer_es"] or None, text["keywords_es"] or None)
+
+
+def _text(value):
+    """A field's text; a list (keywords in YAML) joined with commas."""
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(item).strip() for item in value)
+    return str(value or "").strip()
 
 
 def _date(text, name, problems):
@@ -69,11 +91,14 @@ def load_articles_file(path):
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     drafts = []
     for index, entry in enumerate(data.get("articles") or []):
-        unknown = set(entry) - _KEYS
+        unknown = set(entry) - _KEYS - {"translations"}
         try:
             if unknown:
                 raise ArticleError({k: "unknown key" for k in sorted(unknown)})
-            drafts.append(check_article(entry))
+            flat, problems = translated_fields(entry)
+            if problems:
+                raise ArticleError(problems)
+            drafts.append(check_article(flat))
         except ArticleError as exc:
             raise ArticleError({f"{path}: articles[{index}]": str(exc)}) from None
     slugs = [d.slug for d in drafts]
@@ -125,7 +150,8 @@ def current(article, today):
 def _columns(draft):
     return {"slug": draft.slug, "question": draft.question, "answer": draft.answer,
             "department": draft.department, "keywords": draft.keywords,
-            "valid_from": draft.valid_from, "valid_until": draft.valid_until}
+            "valid_from": draft.valid_from, "valid_until": draft.valid_until,
+            "question_es": draft.question_es, "answer_es": draft.answer_es, "keywords_es": draft.keywords_es}
 
 
 def _now():

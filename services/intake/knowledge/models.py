@@ -16,6 +16,10 @@ class KnowledgeArticle(Base):
     answer: Mapped[str] = mapped_column(Text)
     department: Mapped[str | None] = mapped_column(String(60))
     keywords: Mapped[str] = mapped_column(Text, default="")
+    # The article in Spanish (optional): read to Spanish-speaking callers, searched with its own words.
+    question_es: Mapped[str | None] = mapped_column(String(300))
+    answer_es: Mapped[str | None] = mapped_column(Text)
+    keywords_es: Mapped[str | None] = mapped_column(Text)
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     sample: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,8 +1,9 @@
 """Knowledge search: the database's ranked full-text search, forgiving of typos and word forms.
 
 Word forms (pickup/pickups, recycle/recycling) are the database's stemmers'
-job (SQLite FTS5 porter, PostgreSQL `english`); typos are corrected here first,
-against the words the articles use, so "libary hours" finds the library.
+job (SQLite FTS5 porter, PostgreSQL `english`, and `spanish` for the Spanish
+texts); typos are corrected here first, against the words the articles use in
+both languages, so "libary hours" finds the library and "biblioteka" la biblioteca.
 """
 import difflib
 import re
@@ -59,10 +60,13 @@ def _rerank(query, ranked):
     """
     asked = " ".join(_WORD.findall(query.lower()))
 
+    def likeness(question):
+        said = " ".join(_WORD.findall((question or "").lower()))
+        return difflib.SequenceMatcher(None, asked, said).ratio() if said else 0.0
+
     def score(item):
         position, article = item
-        question = " ".join(_WORD.findall(article.question.lower()))
-        return 1 / (1 + position) + 2 * difflib.SequenceMatcher(None, asked, question).ratio()
+        return 1 / (1 + position) + 2 * max(likeness(article.question), likeness(article.question_es))
     return [article for _, article in sorted(enumerate(ranked), key=score, reverse=True)]
 
 
@@ -80,7 +84,9 @@ def vocabulary(session):
     signature = (str(session.get_bind().url), *session.execute(
         select(func.count(KnowledgeArticle.id), func.max(KnowledgeArticle.updated_at))).one())
     if signature not in _cache:
-        rows = session.execute(select(KnowledgeArticle.question, KnowledgeArticle.keywords, KnowledgeArticle.answer))
+        rows = session.execute(select(KnowledgeArticle.question, KnowledgeArticle.keywords, KnowledgeArticle.answer,
+                                      KnowledgeArticle.question_es, KnowledgeArticle.keywords_es,
+                                      KnowledgeArticle.answer_es))
         words = sorted({w for row in rows for field in row for w in terms(field or "")})
         _cache.clear()
         _cache[signature] = Vocabulary(tuple(words), frozenset(_stem(w) for w in words))
@@ -108,14 +114,16 @@ def _sqlite_ranked(session, words, today, limit):
         "SELECT a.id FROM knowledge_fts JOIN knowledge_articles a ON a.id = knowledge_fts.rowid "
         "WHERE knowledge_fts MATCH :match "
         "AND (a.valid_from IS NULL OR a.valid_from <= :today) AND (a.valid_until IS NULL OR a.valid_until >= :today) "
-        "ORDER BY bm25(knowledge_fts, 5.0, 3.0, 1.0) LIMIT :limit"),
+        "ORDER BY bm25(knowledge_fts, 5.0, 3.0, 1.0, 5.0, 3.0, 1.0) LIMIT :limit"),
         {"match": match, "today": today.isoformat(), "limit": limit}).scalars().all()
 
 
 def _postgres_ranked(session, words, today, limit):
     query = " | ".join(f"{w}:*" if len(w) >= 4 else w for w in words)
+    # The caller's words stemmed as English and as Spanish: each matches its language's part of the document.
     return session.execute(text(
-        f"SELECT id FROM knowledge_articles, to_tsquery('english', :query) AS q "
+        f"SELECT id FROM knowledge_articles, "
+        f"(SELECT to_tsquery('english', :query) || to_tsquery('spanish', :query) AS q) AS asked "
         f"WHERE ({POSTGRES_DOCUMENT}) @@ q "
         f"AND (valid_from IS NULL OR valid_from <= :today) AND (valid_until IS NULL OR valid_until >= :today) "
         f"ORDER BY ts_rank({POSTGRES_DOCUMENT}, q) DESC, id LIMIT :limit"),

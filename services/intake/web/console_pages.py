@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from services.intake import store
 from services.intake.knowledge import articles, contacts
 from services.intake.knowledge.search import search
+from services.intake.knowledge.translations import in_language
 from services.intake.open311.contact import normalise_email, normalise_phone
 from services.intake.open311.errors import Open311Error
 from services.intake.open311.params import decimal_number
@@ -69,8 +70,25 @@ def call(page):
     if query:
         with page.uow() as uow:
             found = search(uow.session, query, _today(page))
-    return page.render("console/call.html", q=query, found=found, logged=page.args.get("logged"),
-                       channels=CHANNELS)
+    return _render_call(page, q=query, found=found, logged=page.args.get("logged"))
+
+
+def _render_call(page, status=200, **values):
+    return page.render("console/call.html", status=status, channels=CHANNELS,
+                       versions=lambda article: answer_versions(article, page.lang), **values)
+
+
+def answer_versions(article, language):
+    """The article's texts a call-taker can read out, [{lang, question, answer}], the console's language first.
+
+    English always; Spanish too when the article has it (for a Spanish-speaking caller).
+    """
+    versions = []
+    for code in ("en", "es"):
+        texts = in_language(article, code)
+        if texts:
+            versions.append({"lang": code, "question": texts[0], "answer": texts[1]})
+    return sorted(versions, key=lambda version: version["lang"] != language)
 
 
 def log_answer(page):
@@ -82,9 +100,8 @@ def log_answer(page):
         topic = article.question if article else topic
         if channel is None or not topic or len(topic) > 300:
             found = search(uow.session, form.get("q", ""), _today(page)) if form.get("q") else None
-            return page.render("console/call.html", status=400, q=form.get("q", ""), found=found,
-                               channels=CHANNELS, topic=topic,
-                               error="Say what the caller asked (at most 300 characters) and how they reached us.")
+            return _render_call(page, status=400, q=form.get("q", ""), found=found, topic=topic,
+                                error="Say what the caller asked (at most 300 characters) and how they reached us.")
         contact = contacts.log_answer(uow, topic, article, channel, page.staff.username)
         contact_id = contact.contact_id
     return page.redirect(f"/console?logged={contact_id}")
@@ -181,7 +198,7 @@ def _attach(page, service, form, service_request_id):
                        nearby=_nearby(page, service, form), channels=CHANNELS)
 
 
-def request_detail(page, service_request_id, errors=None, reason="", status=200):
+def request_detail(page, service_request_id, errors=None, reason="", status=200, reopen_reason=""):
     with page.uow() as uow:
         rows = store.by_ids(uow.session, [service_request_id])
         if not rows:
@@ -194,7 +211,8 @@ def request_detail(page, service_request_id, errors=None, reason="", status=200)
                        followers=watchers, errors=errors or {}, reason=reason,
                        answers=answers_as_text(service, record.attributes or {}) if service else [],
                        filed=page.args.get("filed"), attached=page.args.get("attached"),
-                       routed=page.args.get("routed"), unmarked=page.args.get("unmarked"))
+                       routed=page.args.get("routed"), unmarked=page.args.get("unmarked"),
+                       reopened=page.args.get("reopened"), reopen_reason=reopen_reason)
 
 
 def caller_lookup(page):

@@ -123,6 +123,10 @@ class WebPages:
     def console_not_duplicate(self, request, service_request_id):
         return self._serve(request, triage_pages.not_duplicate, service_request_id, permission=roles.TAKE_CALLS)
 
+    @http("POST", "/console/requests/<string:service_request_id>/reopen")
+    def console_reopen(self, request, service_request_id):
+        return self._serve(request, triage_pages.reopen, service_request_id, permission=roles.ROUTE_TRIAGED)
+
     @http("GET", "/console/lookup")
     def console_lookup(self, request):
         return self._serve(request, console_pages.caller_lookup, permission=roles.TAKE_CALLS)

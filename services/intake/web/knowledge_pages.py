@@ -6,7 +6,8 @@ from werkzeug.datastructures import MultiDict
 from services.intake.knowledge import articles
 from services.intake.knowledge.search import search
 
-_FIELDS = ("id", "question", "answer", "department", "keywords", "valid_from", "valid_until")
+_FIELDS = ("id", "question", "answer", "department", "keywords", "valid_from", "valid_until",
+           "question_es", "answer_es", "keywords_es")
 
 
 def article_list(page):
@@ -47,4 +48,6 @@ def _values(article):
     return {"id": article.slug, "question": article.question, "answer": article.answer,
             "department": article.department or "", "keywords": article.keywords or "",
             "valid_from": article.valid_from.isoformat() if article.valid_from else "",
-            "valid_until": article.valid_until.isoformat() if article.valid_until else ""}
+            "valid_until": article.valid_until.isoformat() if article.valid_until else "",
+            "question_es": article.question_es or "", "answer_es": article.answer_es or "",
+            "keywords_es": article.keywords_es or ""}

@@ -1,5 +1,5 @@
 """The routing service's triage and follow-up lists over HTTP (`GET /api/triage`, `GET /api/follow-ups`,
-`POST /api/requests/<id>/route|not-duplicate|followed-up`).
+`POST /api/requests/<id>/route|not-duplicate|followed-up|reopen`).
 
 Every call carries a service token naming the signed-in staff member: routing records who acted from it.
 """
@@ -74,6 +74,11 @@ def not_duplicate(api, service_request_id, reason):
 def followed_up(api, service_request_id, note):
     """Say what was done about a "not fixed" answer; it leaves the follow-up list."""
     return _staff_action(api, service_request_id, "followed-up", {"reason": note})
+
+
+def reopen(api, service_request_id, reason):
+    """Reopen a closed request (routing refuses one not closed: 409); returns routing's answer."""
+    return _staff_action(api, service_request_id, "reopen", {"reason": reason})
 
 
 def _staff_action(api, service_request_id, action, body):

@@ -118,6 +118,16 @@ def not_duplicate(page, service_request_id):
     return done or request_detail(page, service_request_id, errors=errors, reason=reason, status=status)
 
 
+def reopen(page, service_request_id):
+    """A call-taker reopens a closed request that was not fixed; routing asks the department to work on it again."""
+    reason = page.form.get("reopen_reason", "").strip()
+    done, errors, status = _ask_routing(
+        page, "reopen_reason", reason, "Say why it is reopened (routing records it with your name).",
+        lambda: routing_client.reopen(routing_api(page), service_request_id, reason),
+        f"/console/requests/{service_request_id}?reopened=1")
+    return done or request_detail(page, service_request_id, errors=errors, reopen_reason=reason, status=status)
+
+
 def _problems(page, form):
     errors = {}
     if not TRACKING_NUMBER.fullmatch(form.get("service_request_id", "").strip()):

@@ -6,10 +6,10 @@ it, `now`. Cohort measures take the requests created in a period; current
 measures (backlog, overdue) take the requests open now. `queries` loads both.
 """
 from services.metrics.measures.equity import MIN_COUNT, equity
-from services.metrics.measures.quality import quality, surveys
+from services.metrics.measures.quality import first_time_fix, quality, surveys
 from services.metrics.measures.statistics import median, percentile
 from services.metrics.measures.timeliness import backlog, compliance, overdue, service_levels, timings
 from services.metrics.measures.volumes import volumes
 
-__all__ = ["MIN_COUNT", "equity", "quality", "surveys", "median", "percentile", "backlog", "compliance",
+__all__ = ["MIN_COUNT", "equity", "first_time_fix", "quality", "surveys", "median", "percentile", "backlog", "compliance",
            "overdue", "service_levels", "timings", "volumes"]

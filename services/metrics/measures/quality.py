@@ -1,5 +1,5 @@
 """How well: duplicates, failed work orders, and what residents said in the follow-up survey."""
-from services.metrics.measures.lifecycle import in_triage
+from services.metrics.measures.lifecycle import grouped, in_triage
 from services.metrics.measures.statistics import mean, rate
 
 SATISFIED = 4  # 4 or 5 on the 1..5 scale
@@ -22,3 +22,20 @@ def surveys(facts):
             "mean_satisfaction": mean(f.survey_satisfaction for f in answered),
             "satisfied_share": rate(sum(1 for f in answered if f.survey_satisfaction >= SATISFIED), len(answered)),
             "not_fixed_rate": rate(sum(1 for f in answered if f.survey_fixed is False), len(answered))}
+
+
+def first_time_fix(facts):
+    """Closed requests never reopened / closed requests, overall, by department and by service.
+
+    A request counts as closed once its work order closed (even if reopened since); it was fixed the first time
+    when it was never reopened. Duplicates, which close with their parent and have no work order of their own,
+    are left out."""
+    closed = [f for f in facts if f.created_at is not None and not f.duplicate_of and f.closed_at is not None]
+    return {**_fixed(closed),
+            "by_department": {key: _fixed(group) for key, group in grouped(closed, "department").items()},
+            "by_service": {key: _fixed(group) for key, group in grouped(closed, "service_code").items()}}
+
+
+def _fixed(closed):
+    reopened = sum(1 for f in closed if f.reopened_at is not None)
+    return {"closed": len(closed), "reopened": reopened, "rate": rate(len(closed) - reopened, len(closed))}

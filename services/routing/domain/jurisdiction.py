@@ -34,6 +34,7 @@ class Jurisdiction:
     geography: Geography
     gazetteer: Gazetteer
     calendars: dict[str, BusinessCalendar]  # department code -> its calendar
+    reopen_on_not_fixed: bool = False       # a resident's "not fixed" survey answer reopens the request itself
 
 
 def load_jurisdiction(folder: Path | str) -> Jurisdiction:
@@ -44,7 +45,7 @@ def load_jurisdiction(folder: Path | str) -> Jurisdiction:
     folder = Path(folder)
     header = load_yaml(folder / "jurisdiction.yaml").only(
         "jurisdiction_id", "name", "timezone", "country", "sample_data", "public_holidays",
-        "city_days_off", "api_keys")
+        "city_days_off", "api_keys", "reopen_on_not_fixed")
     timezone = _timezone(header)
     departments = load_departments(folder / "departments.yaml")
     services = load_catalog(folder / "services.yaml", set(departments))
@@ -62,7 +63,8 @@ def load_jurisdiction(folder: Path | str) -> Jurisdiction:
         geography=geography, gazetteer=load_gazetteer(folder / "gazetteer.csv"),
         calendars={code: BusinessCalendar(timezone, department.hours, public_holidays,
                                           city_days_off | department.days_off)
-                   for code, department in departments.items()})
+                   for code, department in departments.items()},
+        reopen_on_not_fixed=header.optional("reopen_on_not_fixed", bool, False))
 
 
 def _timezone(header: Entry) -> ZoneInfo:

@@ -72,9 +72,14 @@ class PermanentError(WorkOrderSystemError):
 
 
 class WorkOrderSystemClient(Protocol):
-    """What the workorders service needs from any department system."""
+    """What the workorders service needs from any department system.
+
+    A system whose interface can reopen a closed work order sets ``can_reopen = True`` and implements
+    ``reopen``; for the others (no ``can_reopen``, or False) a reopened request gets a new work order.
+    """
 
     name: str
+    can_reopen: bool
 
     def find_by_reference(self, external_reference: str) -> LegacyWorkOrder | None:
         """The work order created for our tracking id, or None."""
@@ -84,6 +89,10 @@ class WorkOrderSystemClient(Protocol):
 
     def cancel(self, legacy_id: str, reason: str) -> bool:
         """Cancel a work order; False if the system cannot cancel through its interface."""
+
+    def reopen(self, legacy_id: str, reason: str, reopen_id: str) -> None:
+        """Reopen a closed work order (only when ``can_reopen``); ``reopen_id`` is the same for a repeat of the same
+        reopen, so asking twice reopens once. Raises TransientError or PermanentError."""
 
     def fetch_changes(self, cursor: str | None) -> tuple[list[StatusChange], str]:
         """Status changes since ``cursor`` (opaque text we persist; None = start), and the next cursor.

@@ -29,6 +29,8 @@ def from_config(system: str, config: dict) -> "CityworksClient":
 class CityworksClient:
     """WorkOrderSystemClient for a Cityworks-style system."""
 
+    can_reopen = True   # WorkOrder/Reopen
+
     def __init__(self, name: str, session: CityworksSession, vocabulary: SystemVocabulary,
                  overlap: timedelta, lookback: timedelta, settling: Settling = Settling()):
         self.name = name
@@ -60,6 +62,11 @@ class CityworksClient:
         """WorkOrder/Cancel; PermanentError if the system refuses (e.g. already complete)."""
         self._session.call("WorkOrder/Cancel", {"WorkOrderIds": [legacy_id], "CancelReason": reason})
         return True
+
+    def reopen(self, legacy_id: str, reason: str, reopen_id: str) -> None:
+        """WorkOrder/Reopen: a completed work order back to OPEN; the system reopens one asked twice once (a work
+        order not completed is left as it is), so `reopen_id` is not sent. PermanentError if it refuses."""
+        self._session.call("WorkOrder/Reopen", {"WorkOrderId": legacy_id, "ReopenReason": reason})
 
     def fetch_changes(self, cursor: str | None) -> tuple[list[StatusChange], str]:
         """Changes since the cursor's time (or the initial lookback), oldest first."""

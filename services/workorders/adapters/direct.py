@@ -44,6 +44,8 @@ def from_config(system: str, config: dict) -> "DirectEventsClient":
 class DirectEventsClient:
     """WorkOrderSystemClient for a department that subscribes to its own events."""
 
+    can_reopen = True   # DepartmentWorkOrderReopened
+
     def __init__(self, name: str, department: str, bus: DepartmentBus, journal: DirectJournal, batch: int):
         self.name = name
         self.department = department

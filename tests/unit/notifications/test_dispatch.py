@@ -127,7 +127,8 @@ def test_opt_outs_unsubscribes_and_reopened_requests_cancel_what_waits(uow, sett
     by_template = {(d.service_request_id, d.template): d for d in deliveries(uow)}
     assert by_template[("26-0000123", "survey")].status == "cancelled"        # reopened before it went
     assert by_template[("26-0000124", "closed")].status == "cancelled"        # texted STOP
-    assert [s.subject for s in channel.sent] == ["Request 26-0000123 is closed"]
+    assert [s.subject for s in channel.sent] == ["Request 26-0000123 is closed",
+                                                 "Request 26-0000123 has been reopened"]   # told of the reopening
 
 
 def test_two_dispatchers_never_send_the_same_message(uow, settings):

@@ -34,7 +34,7 @@ def event(event_type, correlation_id="26-0000123", **changes):
 def _producer(event_type):
     if event_type.startswith("WorkOrder"):
         return "workorders"
-    if event_type in ("RequestRouted", "RequestDuplicateDetected", "RequestNeedsTriage"):
+    if event_type in ("RequestRouted", "RequestDuplicateDetected", "RequestNeedsTriage", "RequestReopened"):
         return "routing"
     if event_type in ("NotificationSent", "NotificationFailed", "SurveyResponded"):
         return "notifications"
