@@ -13,9 +13,12 @@ from babel.dates import format_date, format_time, get_datetime_format, get_timez
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 LANGUAGES = ("en", "es")
 DEFAULT = "en"
+# The switch's cookie, one for the whole site (cookies ignore ports): intake's pages and the metrics dashboard.
+COOKIE = "lang"
 # A language tag as clients send it: "es", "es-US", "es_MX", "zh-Hant-TW".
 TAG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*")
 
@@ -42,6 +45,32 @@ def preferred_language(accept_languages):
         if quality > 0 and (language := language_of(tag)):
             return language
     return DEFAULT
+
+
+def choose_language(request):
+    """The visitor's language: their switch (the cookie), else their browser's preference, else English."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return preferred_language(request.accept_languages)
+
+
+def gettext_environments(folder, translations, trimmed=False):
+    """{language: Environment}: the templates in `folder`, each environment with its language's gettext installed.
+
+    One environment per language, not one whose translations are swapped per request: pages are
+    rendered concurrently (greenlets), and installed translations are the environment's globals.
+    """
+    loader = FileSystemLoader(folder)
+    environments = {}
+    for language, language_translations in translations.items():
+        environment = Environment(loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True,
+                                  lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+        if trimmed:
+            environment.policies["ext.i18n.trimmed"] = True
+        environment.install_gettext_translations(language_translations, newstyle=True)
+        environments[language] = environment
+    return environments
 
 
 def load_translations(folder, domain="messages", languages=LANGUAGES):

@@ -11,11 +11,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from babel.messages.extract import extract_from_file
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from shared.i18n import COOKIE, LANGUAGES, choose_language, gettext_environments, load_translations
+from shared.redirects import local_path
 
-from shared.i18n import DEFAULT, LANGUAGES, language_of, load_translations
-
-COOKIE = "lang"     # the resident pages' switch uses the same cookie: one choice for the whole site
 COOKIE_SECONDS = 365 * 24 * 3600
 NAMES = {"en": "English", "es": "Español"}   # each language in its own words, for the switch
 WEB = Path(__file__).resolve().parent / "web"
@@ -32,7 +30,7 @@ class Dashboard:
     def __init__(self, web=WEB):
         translations = load_translations(web / "locale")
         scripts = [message for name in SCRIPTS for message in _marked(web / "static" / name)]
-        self.environments = {language: _environment(web / "templates", t) for language, t in translations.items()}
+        self.environments = gettext_environments(web / "templates", translations)
         self.words = {language: script_words(t, scripts) for language, t in translations.items()}
 
     def render(self, language, path):
@@ -49,29 +47,11 @@ def dashboard():
     return Dashboard()
 
 
-def choose_language(request):
-    """The visitor's language: the switch's cookie, else the browser's preference, else English."""
-    return (language_of(request.cookies.get(COOKIE)) or request.accept_languages.best_match(LANGUAGES)
-            or DEFAULT)
-
-
 def switch(language, target):
     """(cookie value, where to go) for GET /language/<language>?next=<target>."""
     if language not in LANGUAGES:
         raise UnknownLanguage(f"no language {language!r}: the dashboard is written in {', '.join(LANGUAGES)}")
     return language, local_path(target)
-
-
-def local_path(target, default="/"):
-    """A path on this site to go back to (never another site), else `default`.
-
-    One leading '/', no backslash and no space or control character: browsers drop tabs and newlines
-    from a Location, so "/\t/evil.example" would become "//evil.example".
-    """
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not any(c.isspace() or not c.isprintable() for c in target)):
-        return target
-    return default
 
 
 def page_path(request):
@@ -99,10 +79,3 @@ def script_words(translations, messages):
 
 def _marked(script):
     return [message for _line, message, _comments, _context in extract_from_file("javascript", script)]
-
-
-def _environment(folder, translations):
-    environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]),
-                              trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
-    environment.install_gettext_translations(translations, newstyle=True)
-    return environment

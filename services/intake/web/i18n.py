@@ -7,11 +7,8 @@ The `.po` files are compiled when the site loads (shared/i18n.py).
 """
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from shared.i18n import COOKIE, DEFAULT, LANGUAGES, choose_language, gettext_environments, load_translations
 
-from shared.i18n import DEFAULT, LANGUAGES, load_translations, preferred_language
-
-COOKIE = "lang"
 HERE = Path(__file__).resolve().parent
 LOCALE_FOLDER = HERE / "locale"
 TEMPLATES_FOLDER = HERE / "templates"
@@ -23,28 +20,8 @@ def load_page_translations(folder=LOCALE_FOLDER):
 
 
 def page_environments(translations, folder=TEMPLATES_FOLDER):
-    """{language: Environment}: the same templates, each environment with its language's gettext installed.
-
-    One environment per language, not one whose translations are swapped per request: pages are
-    rendered concurrently (greenlets), and installed translations are the environment's globals.
-    """
-    loader = FileSystemLoader(folder)
-    environments = {}
-    for language, language_translations in translations.items():
-        environment = Environment(loader=loader, autoescape=select_autoescape(["html"]), trim_blocks=True,
-                                  lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
-        environment.policies["ext.i18n.trimmed"] = True
-        environment.install_gettext_translations(language_translations, newstyle=True)
-        environments[language] = environment
-    return environments
-
-
-def choose_language(request):
-    """The visitor's language: their switch (cookie), else their browser's preference, else English."""
-    chosen = request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return preferred_language(request.accept_languages)
+    """{language: Environment} for intake's templates ({% trans %} blocks trimmed)."""
+    return gettext_environments(folder, translations, trimmed=True)
 
 
 __all__ = ["COOKIE", "DEFAULT", "LANGUAGES", "choose_language", "load_page_translations", "page_environments"]

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from services.intake.web.i18n import COOKIE as LANGUAGE_COOKIE
 from services.intake.web.i18n import choose_language
+from shared.redirects import local_path as safe_next
 from shared import roles
 from shared.i18n import local_datetime
 
@@ -103,18 +104,6 @@ class Page:
         if self.staff is not None or self.request.path.startswith("/console"):
             response.headers["Cache-Control"] = "no-store"
         return response
-
-
-def safe_next(target, default="/"):
-    """A local path to go back to after a redirect (never another site), else `default`.
-
-    Exactly one leading '/', no backslash, and no control or space characters anywhere: browsers drop
-    tabs and newlines from a Location, so "/\t/evil.example" would become "//evil.example".
-    """
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not any(c.isspace() or not c.isprintable() for c in target)):
-        return target
-    return default
 
 
 __all__ = ["LANGUAGE_COOKIE", "Page", "STAFF_COOKIE", "safe_next"]
